@@ -1,0 +1,5 @@
+"""`python -m raceday` runs the CLI."""
+
+from raceday.cli import run
+
+run()

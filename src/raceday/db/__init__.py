@@ -1,0 +1,1 @@
+"""Database access: where the database is, connections, advisory locks and migrations."""

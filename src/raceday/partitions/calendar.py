@@ -1,0 +1,37 @@
+"""Pure calendar policy: which racing days must have partitions, and which may be retired."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from raceday.partitions.model import Policy
+from raceday.racing_day import DEFAULT_ZONE, racing_day_of, resolve_zone
+
+__all__ = ["days_for_instants", "required_days", "retirement_cutoff"]
+
+
+def required_days(today: date, policy: Policy) -> list[date]:
+    """Yesterday, today and `policy.days_ahead` future days, in order."""
+    # Yesterday stays because late rows (and the first minutes after midnight, if maintenance
+    # runs late) still belong to it.
+    return [today + timedelta(days=n) for n in range(-1, policy.days_ahead + 1)]
+
+
+def retirement_cutoff(today: date, policy: Policy) -> date | None:
+    """Days strictly before the returned day may be retired; None keeps every day.
+
+    The cutoff is never later than yesterday, so even retention_days=1 cannot retire the runway.
+    """
+    if policy.retention_days == 0:
+        return None
+    return today - timedelta(days=max(policy.retention_days, 1))
+
+
+def days_for_instants(
+    instants: Iterable[datetime], zone: str | ZoneInfo = DEFAULT_ZONE
+) -> set[date]:
+    """The racing days that the aware `instants` fall on."""
+    tz = resolve_zone(zone)
+    return {racing_day_of(instant, tz) for instant in instants}
