@@ -7,6 +7,7 @@ ConfigError naming the environment variable and what was wrong.
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -77,6 +78,18 @@ class Settings(BaseSettings):
         le=600_000,
         validation_alias=AliasChoices("RACEDAY_LOCK_TIMEOUT_MS"),
         description="longest wait for a lock by any maintenance DDL statement",
+    )
+    history_earliest: date = Field(
+        default=date(2000, 1, 1),
+        validation_alias=AliasChoices("RACEDAY_HISTORY_EARLIEST"),
+        description="history rows stamped before this date are quarantined as absurd",
+    )
+    history_max_ahead_days: int = Field(
+        default=30,
+        ge=1,
+        le=3660,
+        validation_alias=AliasChoices("RACEDAY_HISTORY_MAX_AHEAD_DAYS"),
+        description="history rows stamped more than this many days ahead of now are quarantined",
     )
     log_format: Literal["auto", "json", "console"] = Field(
         default="auto",

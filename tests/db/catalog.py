@@ -54,6 +54,10 @@ _QUERIES: dict[str, str] = {
            and not exists (select 1 from pg_class c where c.reltype = t.oid)
          order by 1""",
     "extensions": "select extname, extversion from pg_extension order by 1",
+    "schemas": """
+        select nspname from pg_namespace
+         where nspname not like 'pg\\_%' and nspname not in ('information_schema', 'public')
+         order by 1""",
 }
 
 

@@ -46,6 +46,7 @@ def test_upgrade_downgrade_base_upgrade_leaves_identical_catalog(empty_database_
         assert public_functions(conn) == [], "base left functions behind"
         leftovers = snapshot(conn)
     assert leftovers["types"] == [] and leftovers["triggers"] == []
+    assert leftovers["schemas"] == [], "base left schemas behind"
 
     migrate.upgrade(url)
     second = _snapshot(url)

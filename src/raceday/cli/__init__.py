@@ -7,7 +7,7 @@ import sys
 import typer
 
 from raceday import __version__
-from raceday.cli import db, render
+from raceday.cli import db, partitions, render
 from raceday.errors import ConfigError, RacedayError
 
 __all__ = ["app", "main"]
@@ -20,6 +20,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(partitions.app, name="partitions")
 
 
 def _version(value: bool) -> None:

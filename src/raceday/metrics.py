@@ -1,0 +1,58 @@
+"""Every Prometheus metric raceday exports, declared once, units in the names."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+if TYPE_CHECKING:
+    from raceday.partitions.maintain import MaintenanceResult
+    from raceday.partitions.status import PartitionStatus
+
+__all__ = ["REGISTRY", "observe_maintenance", "observe_status"]
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+PARTITION_RUNWAY_DAYS = Gauge(
+    "raceday_partition_runway_days", "Consecutive future racing days with a partition, per parent",
+    ["parent"], registry=REGISTRY)
+PARTITIONS = Gauge(
+    "raceday_partitions", "Attached daily partitions, per parent", ["parent"], registry=REGISTRY)
+PARTITION_PROBLEMS = Gauge(
+    "raceday_partition_problems", "Problems found by verify, per parent", ["parent"], registry=REGISTRY)
+QUARANTINE_ROWS = Gauge(
+    "raceday_partition_quarantine_rows", "History rows kept in partition_quarantine", registry=REGISTRY)
+MAINTENANCE_LAST_SUCCESS = Gauge(
+    "raceday_partition_maintenance_last_success_timestamp_seconds",
+    "Unix time of the last maintenance run that finished ok", registry=REGISTRY)
+MAINTENANCE_DURATION = Histogram(
+    "raceday_partition_maintenance_duration_seconds", "Duration of maintenance runs",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30), registry=REGISTRY)
+MAINTENANCE_RUNS = Counter(
+    "raceday_partition_maintenance_runs", "Maintenance runs by outcome", ["status"], registry=REGISTRY)
+MAINTENANCE_FAILURES = Counter(
+    "raceday_partition_maintenance_failures", "Maintenance runs that failed", registry=REGISTRY)
+PARTITIONS_CREATED = Counter(
+    "raceday_partitions_created", "Partitions created by maintenance", registry=REGISTRY)
+PARTITIONS_RETIRED = Counter(
+    "raceday_partitions_retired", "Partitions retired by maintenance", registry=REGISTRY)
+
+
+def observe_maintenance(result: MaintenanceResult) -> None:
+    MAINTENANCE_RUNS.labels(result.status).inc()
+    MAINTENANCE_DURATION.observe(result.duration_ms / 1000)
+    PARTITIONS_CREATED.inc(len(result.created))
+    PARTITIONS_RETIRED.inc(len(result.retired))
+    if result.status == "failed":
+        MAINTENANCE_FAILURES.inc()
+
+
+def observe_status(status: PartitionStatus) -> None:
+    for parent in status.parents:
+        PARTITION_RUNWAY_DAYS.labels(parent.parent).set(parent.runway_days)
+        PARTITIONS.labels(parent.parent).set(parent.partitions)
+        PARTITION_PROBLEMS.labels(parent.parent).set(len(parent.problems))
+    QUARANTINE_ROWS.set(status.quarantine_rows)
+    if status.last_success_at is not None:
+        MAINTENANCE_LAST_SUCCESS.set(status.last_success_at.timestamp())
