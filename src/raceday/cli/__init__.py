@@ -7,7 +7,7 @@ import sys
 import typer
 
 from raceday import __version__
-from raceday.cli import db, partitions, render
+from raceday.cli import bench, db, partitions, render
 from raceday.errors import ConfigError, RacedayError
 
 __all__ = ["app", "main"]
@@ -21,6 +21,7 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(partitions.app, name="partitions")
+app.add_typer(bench.app, name="bench")
 
 
 def _version(value: bool) -> None:

@@ -131,8 +131,9 @@ class DdlRunner:
         started = time.perf_counter()
         retrying = Retrying(
             stop=stop_after_attempt(self._policy.attempts),
-            wait=wait_exponential_jitter(initial=self._policy.backoff_initial_s,
-                                         max=self._policy.backoff_max_s),
+            wait=wait_exponential_jitter(multiplier=self._policy.backoff_initial_s,
+                                         max=self._policy.backoff_max_s,
+                                         jitter=self._policy.backoff_initial_s),
             retry=retry_if_exception_type((errors.LockNotAvailable, errors.QueryCanceled)),
             sleep=self._sleep,
             reraise=False,

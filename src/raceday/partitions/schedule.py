@@ -3,22 +3,50 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
-__all__ = ["add_maintenance_jobs", "hourly_trigger", "midnight_trigger"]
+from raceday.racing_day import day_start, racing_day_of
 
-
-def midnight_trigger(zone: str) -> CronTrigger:
-    """00:00 local time every day; APScheduler resolves it with the zone's DST rules."""
-    return CronTrigger(hour=0, minute=0, second=0, timezone=ZoneInfo(zone))
+__all__ = ["RacingDayStartTrigger", "add_maintenance_jobs", "hourly_trigger", "midnight_trigger"]
 
 
-def hourly_trigger(zone: str) -> CronTrigger:
-    """Minute 30 of every hour: the safety net, away from the midnight run."""
-    return CronTrigger(minute=30, second=0, timezone=ZoneInfo(zone))
+class RacingDayStartTrigger(BaseTrigger):
+    """Fires at the start of every racing day (00:00 local), computed by racing_day.day_bounds.
+
+    Not CronTrigger(hour=0): APScheduler 3.11's cron trigger, asked just after 00:00 NZST on the
+    day daylight saving starts (2026-09-27), answers 2026-09-29 and skips a midnight (a test pins
+    this). The racing-day calendar is already exhaustively tested, so the trigger reuses it.
+    """
+
+    def __init__(self, zone: str) -> None:
+        self.zone = ZoneInfo(zone)
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        after = max(now, previous_fire_time + timedelta(seconds=1)) if previous_fire_time else now
+        day = racing_day_of(after, self.zone)
+        start = day_start(day, self.zone)
+        if start < after:
+            start = day_start(day + timedelta(days=1), self.zone)
+        return start.astimezone(self.zone)
+
+    def __str__(self) -> str:
+        return f"racing-day start in {self.zone.key}"
+
+
+def midnight_trigger(zone: str) -> RacingDayStartTrigger:
+    """00:00 local time every day, DST days included."""
+    return RacingDayStartTrigger(zone)
+
+
+def hourly_trigger(zone: str) -> IntervalTrigger:
+    """Every hour: the safety net. An interval, not a cron minute, so the repeated hour of the
+    April change neither fires twice nor confuses the scheduler."""
+    return IntervalTrigger(hours=1, timezone=ZoneInfo(zone))
 
 
 def add_maintenance_jobs(scheduler: BaseScheduler, zone: str, run: Callable[[str], object]) -> None:
