@@ -86,23 +86,32 @@ class DdlRunner:
 
     def retire(self, parent: str, name: str, keep_table: bool) -> DdlOutcome:
         """DETACH CONCURRENTLY, then drop the table or move it to the archive schema."""
-
-        def attempt() -> str:
-            self._detach(parent, name, finalize=False)
-            self._dispose(name, keep_table)
-            return "retired"
-
-        return self._run("retire", parent, name, attempt)
+        return self._run("retire", parent, name, lambda: self._retire_from_where_it_is(parent, name, keep_table))
 
     def finalize(self, parent: str, name: str, keep_table: bool) -> DdlOutcome:
         """Finish a detach that was interrupted (pending detach), then dispose of the table."""
+        return self._run("finalize", parent, name, lambda: self._retire_from_where_it_is(parent, name, keep_table))
 
-        def attempt() -> str:
-            self._detach(parent, name, finalize=True)
-            self._dispose(name, keep_table)
-            return "finalized"
+    def _retire_from_where_it_is(self, parent: str, name: str, keep_table: bool) -> str:
+        # Each try resumes where the last one stopped: a DETACH CONCURRENTLY whose wait for older
+        # transactions hit lock_timeout has left the child pending detach, and PostgreSQL then
+        # refuses a second CONCURRENTLY; only FINALIZE finishes it.
+        state = self._membership(parent, name)
+        if state is not None:
+            self._detach(parent, name, finalize=state == "pending")
+        self._dispose(name, keep_table)
+        return "retired" if state != "pending" else "finalized"
 
-        return self._run("finalize", parent, name, attempt)
+    def _membership(self, parent: str, name: str) -> Literal["attached", "pending"] | None:
+        row = self._conn.execute(
+            """select i.inhdetachpending from pg_inherits i
+                 join pg_class c on c.oid = i.inhrelid
+                 join pg_class p on p.oid = i.inhparent
+                where c.relname = %s and p.relname = %s
+                  and c.relnamespace = current_schema()::regnamespace""",
+            (name, parent),
+        ).fetchone()
+        return None if row is None else "pending" if row[0] else "attached"
 
     def _detach(self, parent: str, name: str, *, finalize: bool) -> None:
         mode = sql.SQL("finalize") if finalize else sql.SQL("concurrently")

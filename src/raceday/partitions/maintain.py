@@ -150,10 +150,24 @@ def run_maintenance(
                 # Creation first and on its own: retention trouble must never cost the runway.
                 for step in result.plan.create:
                     result.outcomes.append(runner.create(step.parent, step.day, step.name))
+                # A parent with a detach still pending refuses any other detach: once a step of a
+                # parent does not finish, its remaining retire steps wait for the next run.
+                stuck: set[str] = set()
                 for final in result.plan.finalize:
-                    result.outcomes.append(runner.finalize(final.parent, final.name, final.keep_table))
+                    outcome = runner.finalize(final.parent, final.name, final.keep_table)
+                    result.outcomes.append(outcome)
+                    if outcome.status not in ("retired", "finalized"):
+                        stuck.add(final.parent)
                 for retire in result.plan.retire:
-                    result.outcomes.append(runner.retire(retire.parent, retire.name, retire.keep_table))
+                    if retire.parent in stuck:
+                        result.outcomes.append(DdlOutcome(
+                            "retire", retire.parent, retire.name, "deferred",
+                            f"{retire.parent} still has a detach pending", attempts=0))
+                        continue
+                    outcome = runner.retire(retire.parent, retire.name, retire.keep_table)
+                    result.outcomes.append(outcome)
+                    if outcome.status not in ("retired", "finalized"):
+                        stuck.add(retire.parent)
                 result.status = "failed" if result.failed else "deferred" if result.deferred else "ok"
                 if result.failed:
                     result.error = "; ".join(result.failed)

@@ -40,6 +40,7 @@ declare
   v_rel    oid;
   v_bound  text;
   v_parent oid;
+  v_pending boolean;
 begin
   select b.lower_bound, b.upper_bound into v_lower, v_upper from raceday_partition_bounds(p_parent, p_day) b;
   -- Bounds are written in UTC with an explicit offset: no outcome depends on the session zone.
@@ -56,9 +57,15 @@ begin
 
   v_rel := to_regclass(quote_ident(v_name));
   if v_rel is not null then
-    select pg_get_expr(c.relpartbound, c.oid) into v_bound
+    select pg_get_expr(c.relpartbound, c.oid), i.inhdetachpending into v_bound, v_pending
       from pg_class c join pg_inherits i on i.inhrelid = c.oid
      where c.oid = v_rel and i.inhparent = v_parent;
+    if v_pending then
+      -- An interrupted DETACH ... CONCURRENTLY: the child no longer receives rows.
+      raise exception 'partition % of % is pending detach and receives no rows', v_name, p_parent
+        using errcode = 'object_not_in_prerequisite_state',
+              hint = format('finish it with ALTER TABLE %I DETACH PARTITION %I FINALIZE, then retry', p_parent, v_name);
+    end if;
     if v_bound is null then
       raise exception 'table % exists but is not a partition of %', v_name, p_parent
         using errcode = 'duplicate_table',
@@ -85,7 +92,7 @@ begin
   -- The partition constraint now says the same; the CHECK only spared ATTACH its scan.
   execute format('alter table %I drop constraint %I', v_name, v_name || '_bounds');
   execute format('comment on table %I is %L', v_name,
-                 format('raceday partition of %s for racing day %s [%s, %s)', p_parent, p_day, v_lo_lit, v_up_lit));
+                 format('raceday partition of %s for racing day %s [%s, %s)', p_parent, to_char(p_day, 'YYYY-MM-DD'), v_lo_lit, v_up_lit));
   return 'created';
 end;
 $$;

@@ -1,0 +1,66 @@
+"""NZTAB affiliates API bodies: payload models, time parsers, and loading files with clear errors.
+
+The public surface of the package; ingest and the CLI import only these names.
+"""
+
+from raceday.nztab.models import (
+    Dividend,
+    EventBet,
+    Header,
+    Meeting,
+    MeetingDetail,
+    MeetingRace,
+    MeetingsList,
+    MoneyShare,
+    MoneyTrackerRow,
+    Odds,
+    Payload,
+    RaceDetail,
+    RaceEvent,
+    RacesList,
+    RaceSummary,
+    Result,
+    Runner,
+    Substitution,
+    TotePool,
+    ToteTrends,
+)
+from raceday.nztab.payloads import (
+    SUPPORTED_PAYLOAD_TYPES,
+    PayloadError,
+    PayloadType,
+    UnsupportedPayloadError,
+    detect_payload_type,
+    load_payload,
+    parse_payload,
+)
+
+__all__ = [
+    "SUPPORTED_PAYLOAD_TYPES",
+    "Dividend",
+    "EventBet",
+    "Header",
+    "Meeting",
+    "MeetingDetail",
+    "MeetingRace",
+    "MeetingsList",
+    "MoneyShare",
+    "MoneyTrackerRow",
+    "Odds",
+    "Payload",
+    "PayloadError",
+    "PayloadType",
+    "RaceDetail",
+    "RaceEvent",
+    "RaceSummary",
+    "RacesList",
+    "Result",
+    "Runner",
+    "Substitution",
+    "TotePool",
+    "ToteTrends",
+    "UnsupportedPayloadError",
+    "detect_payload_type",
+    "load_payload",
+    "parse_payload",
+]
