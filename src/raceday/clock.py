@@ -38,4 +38,6 @@ class FixedClock:
     @classmethod
     def at_local_noon(cls, day: date, zone: str = "Pacific/Auckland") -> FixedClock:
         """Noon of `day` in `zone`: safely inside that racing day whatever the DST rules."""
-        return cls(datetime(day.year, day.month, day.day, 12, tzinfo=ZoneInfo(zone)).astimezone(UTC))
+        return cls(
+            datetime(day.year, day.month, day.day, 12, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+        )

@@ -35,9 +35,7 @@ def default_home() -> Path:
 class Settings(BaseSettings):
     """Every setting raceday reads, with its environment variable as the alias."""
 
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     database_url: str | None = Field(
         default=None,
@@ -125,7 +123,9 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Pacific/Auckland)") from exc
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as Pacific/Auckland)"
+            ) from exc
         return value
 
     @property

@@ -15,28 +15,51 @@ __all__ = ["REGISTRY", "observe_maintenance", "observe_status"]
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 PARTITION_RUNWAY_DAYS = Gauge(
-    "raceday_partition_runway_days", "Consecutive future racing days with a partition, per parent",
-    ["parent"], registry=REGISTRY)
+    "raceday_partition_runway_days",
+    "Consecutive future racing days with a partition, per parent",
+    ["parent"],
+    registry=REGISTRY,
+)
 PARTITIONS = Gauge(
-    "raceday_partitions", "Attached daily partitions, per parent", ["parent"], registry=REGISTRY)
+    "raceday_partitions", "Attached daily partitions, per parent", ["parent"], registry=REGISTRY
+)
 PARTITION_PROBLEMS = Gauge(
-    "raceday_partition_problems", "Problems found by verify, per parent", ["parent"], registry=REGISTRY)
+    "raceday_partition_problems",
+    "Problems found by verify, per parent",
+    ["parent"],
+    registry=REGISTRY,
+)
 QUARANTINE_ROWS = Gauge(
-    "raceday_partition_quarantine_rows", "History rows kept in partition_quarantine", registry=REGISTRY)
+    "raceday_partition_quarantine_rows",
+    "History rows kept in partition_quarantine",
+    registry=REGISTRY,
+)
 MAINTENANCE_LAST_SUCCESS = Gauge(
     "raceday_partition_maintenance_last_success_timestamp_seconds",
-    "Unix time of the last maintenance run that finished ok", registry=REGISTRY)
+    "Unix time of the last maintenance run that finished ok",
+    registry=REGISTRY,
+)
 MAINTENANCE_DURATION = Histogram(
-    "raceday_partition_maintenance_duration_seconds", "Duration of maintenance runs",
-    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30), registry=REGISTRY)
+    "raceday_partition_maintenance_duration_seconds",
+    "Duration of maintenance runs",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+    registry=REGISTRY,
+)
 MAINTENANCE_RUNS = Counter(
-    "raceday_partition_maintenance_runs", "Maintenance runs by outcome", ["status"], registry=REGISTRY)
+    "raceday_partition_maintenance_runs",
+    "Maintenance runs by outcome",
+    ["status"],
+    registry=REGISTRY,
+)
 MAINTENANCE_FAILURES = Counter(
-    "raceday_partition_maintenance_failures", "Maintenance runs that failed", registry=REGISTRY)
+    "raceday_partition_maintenance_failures", "Maintenance runs that failed", registry=REGISTRY
+)
 PARTITIONS_CREATED = Counter(
-    "raceday_partitions_created", "Partitions created by maintenance", registry=REGISTRY)
+    "raceday_partitions_created", "Partitions created by maintenance", registry=REGISTRY
+)
 PARTITIONS_RETIRED = Counter(
-    "raceday_partitions_retired", "Partitions retired by maintenance", registry=REGISTRY)
+    "raceday_partitions_retired", "Partitions retired by maintenance", registry=REGISTRY
+)
 
 
 def observe_maintenance(result: MaintenanceResult) -> None:

@@ -34,26 +34,33 @@ def test_the_cli_has_commands() -> None:
 
 
 @pytest.mark.parametrize("path", [p for p, _ in COMMANDS], ids=" ".join)
-def test_every_command_has_help_with_an_example(path: tuple[str, ...], capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_command_has_help_with_an_example(
+    path: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main([*path, "--help"]) == 0
     text = capsys.readouterr().out
     assert "Usage:" in text
     command = dict(COMMANDS)[path]
     if not _is_group(command):
-        assert "Example:" in (getattr(command, "help", None) or ""), f"`raceday {' '.join(path)}` help has no example"
+        assert "Example:" in (getattr(command, "help", None) or ""), (
+            f"`raceday {' '.join(path)}` help has no example"
+        )
 
 
 @pytest.mark.parametrize("path", [p for p, c in COMMANDS if not _is_group(c)], ids=" ".join)
 def test_every_command_is_in_the_readme(path: tuple[str, ...]) -> None:
-    assert f"raceday {' '.join(path)}" in README.read_text(), f"README does not mention raceday {' '.join(path)}"
+    assert f"raceday {' '.join(path)}" in README.read_text(), (
+        f"README does not mention raceday {' '.join(path)}"
+    )
 
 
 def test_unknown_command_is_a_usage_error() -> None:
     assert main(["db", "no-such-command"]) == 2
 
 
-def test_bad_setting_exits_2_naming_the_variable(monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_setting_exits_2_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("RACEDAY_RETENTION_DAYS", "minus three")
     assert main(["db", "current"]) == 2
     err = capsys.readouterr().err

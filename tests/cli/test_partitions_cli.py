@@ -17,17 +17,30 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]:
     return code, json.loads(out)
 
 
-def test_plan_touches_nothing_and_lists_the_runway(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_plan_touches_nothing_and_lists_the_runway(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     with connect(database_url) as conn:
         before = snapshot(conn)
-    code, plan = _run(capsys, "partitions", "plan", "--today", "2026-04-05", "--json",
-                      "--database-url", database_url)
+    code, plan = _run(
+        capsys,
+        "partitions",
+        "plan",
+        "--today",
+        "2026-04-05",
+        "--json",
+        "--database-url",
+        database_url,
+    )
     assert code == 0
     days = sorted({step["day"] for step in plan["create"]})
     assert days[0] == "2026-04-04" and days[-1] == "2026-04-12" and len(days) == 9
     # The 25-hour day is planned with its real bounds.
-    longest = [s for s in plan["create"] if s["day"] == "2026-04-05"][0]
-    assert (longest["lower"], longest["upper"]) == ("2026-04-04T11:00:00+00:00", "2026-04-05T12:00:00+00:00")
+    longest = next(s for s in plan["create"] if s["day"] == "2026-04-05")
+    assert (longest["lower"], longest["upper"]) == (
+        "2026-04-04T11:00:00+00:00",
+        "2026-04-05T12:00:00+00:00",
+    )
     with connect(database_url) as conn:
         assert snapshot(conn) == before
 
@@ -49,7 +62,9 @@ def test_status_and_verify_exit_1_without_runway_then_0_after_apply(
     assert code == 0 and status["runway_days"] == 7 and status["quarantine_rows"] == 0
     assert status["last_run"]["status"] == "ok" and status["last_run"]["created"] == 18
     assert {p["parent"]: p["partitions"] for p in status["parents"]} == {
-        "money_flow_history": 9, "odds_history": 9}
+        "money_flow_history": 9,
+        "odds_history": 9,
+    }
     assert status["parents"][0]["oldest_day"] == "2026-09-26"
     code, verify = _run(capsys, "partitions", "verify", *args)
     assert code == 0 and verify["problems"] == []
@@ -58,26 +73,55 @@ def test_status_and_verify_exit_1_without_runway_then_0_after_apply(
     assert code == 0 and again["created"] == []
 
 
-def test_verify_reports_a_child_with_utc_day_bounds(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_reports_a_child_with_utc_day_bounds(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     with connect(database_url, autocommit=True) as conn:
-        conn.execute("create table odds_history_2026_01_10 partition of odds_history "
-                     "for values from ('2026-01-10 00:00+00') to ('2026-01-11 00:00+00')")
-    code, verify = _run(capsys, "partitions", "verify", "--today", "2026-01-10", "--json",
-                        "--database-url", database_url)
+        conn.execute(
+            "create table odds_history_2026_01_10 partition of odds_history "
+            "for values from ('2026-01-10 00:00+00') to ('2026-01-11 00:00+00')"
+        )
+    code, verify = _run(
+        capsys,
+        "partitions",
+        "verify",
+        "--today",
+        "2026-01-10",
+        "--json",
+        "--database-url",
+        database_url,
+    )
     assert code == 1
     assert "wrong_bounds" in {p["kind"] for p in verify["problems"]}
 
 
-def test_ensure_backfills_a_historical_range(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, result = _run(capsys, "partitions", "ensure", "--from", "2025-07-16", "--to", "2025-07-18",
-                        "--json", "--database-url", database_url)
+def test_ensure_backfills_a_historical_range(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, result = _run(
+        capsys,
+        "partitions",
+        "ensure",
+        "--from",
+        "2025-07-16",
+        "--to",
+        "2025-07-18",
+        "--json",
+        "--database-url",
+        database_url,
+    )
     assert code == 0
-    assert {"odds_history_2025_07_16", "odds_history_2025_07_17", "odds_history_2025_07_18"} <= set(result["created"])
+    assert {"odds_history_2025_07_16", "odds_history_2025_07_17", "odds_history_2025_07_18"} <= set(
+        result["created"]
+    )
 
 
-@pytest.mark.parametrize("args", [
-    ("partitions", "plan", "--today", "2026-13-01"),
-    ("partitions", "ensure", "--from", "2025-07-18", "--to", "2025-07-16"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("partitions", "plan", "--today", "2026-13-01"),
+        ("partitions", "ensure", "--from", "2025-07-18", "--to", "2025-07-16"),
+    ],
+)
 def test_bad_dates_are_usage_errors(args: tuple[str, ...], database_url: str) -> None:
     assert main([*args, "--database-url", database_url]) == 2

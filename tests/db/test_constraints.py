@@ -53,125 +53,213 @@ HISTORY_TABLES = ("odds_history", "money_flow_history")
 
 def meeting_row(**change: Any) -> dict[str, Any]:
     return {
-        "meeting_id": MEETING_ID, "meeting_name": "Awapuni Synthetic",
-        "meeting_date": date(2025, 7, 17), "country": "NZ", "state": "NZ", "category": "T",
-        "category_name": "Thoroughbred Horse Racing", "track_condition": "Synthetic",
-        "tote_status": "Open", "tote_meeting_number": 3, "tote_raceday_date": date(2025, 7, 17),
-        "video_channels": ["Trackside1", "Trackside2"], "quaddie_race_numbers": [5, 6, 7, 8],
-        "early_quaddie_race_numbers": [1, 2, 3, 4], "api_generated_time": GENERATED,
+        "meeting_id": MEETING_ID,
+        "meeting_name": "Awapuni Synthetic",
+        "meeting_date": date(2025, 7, 17),
+        "country": "NZ",
+        "state": "NZ",
+        "category": "T",
+        "category_name": "Thoroughbred Horse Racing",
+        "track_condition": "Synthetic",
+        "tote_status": "Open",
+        "tote_meeting_number": 3,
+        "tote_raceday_date": date(2025, 7, 17),
+        "video_channels": ["Trackside1", "Trackside2"],
+        "quaddie_race_numbers": [5, 6, 7, 8],
+        "early_quaddie_race_numbers": [1, 2, 3, 4],
+        "api_generated_time": GENERATED,
         "last_polled_at": GENERATED + timedelta(seconds=1),
     } | change
 
 
 def race_row(**change: Any) -> dict[str, Any]:
     return {
-        "race_id": RACE_ID, "meeting_id": MEETING_ID, "race_number": 1,
-        "name": "PRYDA HANDICAP 1700", "status": "Open", "race_date_nz": date(2025, 7, 17),
-        "start_time": START, "actual_start": None, "distance": 1700,
-        "race_class": "Rating 60 HCP", "race_group": None, "track_condition": "Synthetic",
-        "track_surface": "Synthetic", "track_direction": "Left", "track_circumference": 1800,
-        "track_home_straight": 400, "rail_position": "True | No Rain Last 24 Hours",
-        "weather": "Fine", "start_type": "Barrier", "gait": None,
+        "race_id": RACE_ID,
+        "meeting_id": MEETING_ID,
+        "race_number": 1,
+        "name": "PRYDA HANDICAP 1700",
+        "status": "Open",
+        "race_date_nz": date(2025, 7, 17),
+        "start_time": START,
+        "actual_start": None,
+        "distance": 1700,
+        "race_class": "Rating 60 HCP",
+        "race_group": None,
+        "track_condition": "Synthetic",
+        "track_surface": "Synthetic",
+        "track_direction": "Left",
+        "track_circumference": 1800,
+        "track_home_straight": 400,
+        "rail_position": "True | No Rain Last 24 Hours",
+        "weather": "Fine",
+        "start_type": "Barrier",
+        "gait": None,
         "total_prize_money": Decimal("30000.00"),
         "prize_monies": Jsonb({"1st": 15350, "2nd": 5350, "3rd": 2600, "total_value": 30000}),
-        "entrant_count": 12, "field_size": 11, "positions_paid": 3,
+        "entrant_count": 12,
+        "field_size": 11,
+        "positions_paid": 3,
         "silk_url": "https://silks.example.test/{silk_id}.png",
-        "silk_base_url": "https://silks.example.test", "video_channels": ["Trackside1"],
+        "silk_base_url": "https://silks.example.test",
+        "video_channels": ["Trackside1"],
         "video_channels_meta": Jsonb({"Trackside1": {"provider": "TAB"}}),
-        "comment": "Tickford looks hard to beat.", "protest": False, "protest_reason": None,
-        "api_generated_time": GENERATED, "last_polled_at": GENERATED,
-        "last_status_change_at": None, "finalized_at": None, "abandoned_at": None,
+        "comment": "Tickford looks hard to beat.",
+        "protest": False,
+        "protest_reason": None,
+        "api_generated_time": GENERATED,
+        "last_polled_at": GENERATED,
+        "last_status_change_at": None,
+        "finalized_at": None,
+        "abandoned_at": None,
     } | change
 
 
 def entrant_row(**change: Any) -> dict[str, Any]:
     return {
-        "entrant_id": ENTRANT_ID, "race_id": RACE_ID, "name": "Tickford", "runner_number": 1,
-        "barrier": 4, "is_scratched": False, "is_late_scratched": False, "scratch_time": None,
-        "is_emergency": False, "emergency_position": None, "first_start_indicator": False,
-        "fixed_win_odds": Decimal("3.40"), "fixed_place_odds": Decimal("1.45"),
-        "pool_win_odds": Decimal("3.60"), "pool_place_odds": Decimal("1.50"),
-        "favourite": True, "mover": False, "hold_percentage": Decimal("22.50"),
-        "bet_percentage": Decimal("18.20"), "jockey": "Kate Hercock",
-        "apprentice_indicator": "a2", "allowance_weight": Decimal("2.00"),
-        "weight_allocated": Decimal("58.50"), "weight_total": Decimal("56.50"),
-        "trainer_name": "Lisa Latta", "trainer_location": "Awapuni",
+        "entrant_id": ENTRANT_ID,
+        "race_id": RACE_ID,
+        "name": "Tickford",
+        "runner_number": 1,
+        "barrier": 4,
+        "is_scratched": False,
+        "is_late_scratched": False,
+        "scratch_time": None,
+        "is_emergency": False,
+        "emergency_position": None,
+        "first_start_indicator": False,
+        "fixed_win_odds": Decimal("3.40"),
+        "fixed_place_odds": Decimal("1.45"),
+        "pool_win_odds": Decimal("3.60"),
+        "pool_place_odds": Decimal("1.50"),
+        "favourite": True,
+        "mover": False,
+        "hold_percentage": Decimal("22.50"),
+        "bet_percentage": Decimal("18.20"),
+        "jockey": "Kate Hercock",
+        "apprentice_indicator": "a2",
+        "allowance_weight": Decimal("2.00"),
+        "weight_allocated": Decimal("58.50"),
+        "weight_total": Decimal("56.50"),
+        "trainer_name": "Lisa Latta",
+        "trainer_location": "Awapuni",
         "silk_colours": "Black, white stars",
         "silk_url_64x64": "https://silks.example.test/64/1.png",
-        "silk_url_128x128": "https://silks.example.test/128/1.png", "age": 4, "sex": "G",
-        "colour": "B", "gear": "Blinkers", "last_twenty_starts": "1x2311",
+        "silk_url_128x128": "https://silks.example.test/128/1.png",
+        "age": 4,
+        "sex": "G",
+        "colour": "B",
+        "gear": "Blinkers",
+        "last_twenty_starts": "1x2311",
         "form_indicators": Jsonb([{"group": "Track", "name": "Won at the track"}]),
         "speedmap": Jsonb({"settling_lengths": 2, "barrier_speed": 5}),
         "last_starts": Jsonb([{"finish_position": 1, "distance": 1600}]),
         "form_stats": Jsonb({"overall": {"starts": 9, "wins": 3}}),
         "flucs": Jsonb({"open": 4.2, "latest": 3.4}),
-        "runner_change": Jsonb({"gear": "Blinkers first time"}), "api_generated_time": GENERATED,
+        "runner_change": Jsonb({"gear": "Blinkers first time"}),
+        "api_generated_time": GENERATED,
     } | change
 
 
 def race_pool_row(**change: Any) -> dict[str, Any]:
     return {
-        "race_id": RACE_ID, "product_type": "Win", "leg_race_numbers": [],
-        "total": Decimal("12345.67"), "status": "OPEN", "guarantee": Decimal("0.00"),
-        "brought_forward": Decimal("0.00"), "jackpot": Decimal("0.00"), "is_final": False,
-        "is_commingled": False, "is_concession": False, "api_generated_time": GENERATED,
+        "race_id": RACE_ID,
+        "product_type": "Win",
+        "leg_race_numbers": [],
+        "total": Decimal("12345.67"),
+        "status": "OPEN",
+        "guarantee": Decimal("0.00"),
+        "brought_forward": Decimal("0.00"),
+        "jackpot": Decimal("0.00"),
+        "is_final": False,
+        "is_commingled": False,
+        "is_concession": False,
+        "api_generated_time": GENERATED,
     } | change
 
 
 def race_result_row(**change: Any) -> dict[str, Any]:
     return {
-        "race_id": RACE_ID, "result_status": "Final", "winning_time": Decimal("106.73"),
+        "race_id": RACE_ID,
+        "result_status": "Final",
+        "winning_time": Decimal("106.73"),
         "api_generated_time": GENERATED,
     } | change
 
 
 def result_position_row(**change: Any) -> dict[str, Any]:
     return {
-        "entrant_id": ENTRANT_ID, "race_id": RACE_ID, "position": 1,
-        "margin_length": Decimal("0.00"), "positional_margin": None,
+        "entrant_id": ENTRANT_ID,
+        "race_id": RACE_ID,
+        "position": 1,
+        "margin_length": Decimal("0.00"),
+        "positional_margin": None,
         "time_ran": Decimal("106.73"),
     } | change
 
 
 def dividend_row(**change: Any) -> dict[str, Any]:
     return {
-        "race_id": RACE_ID, "tote": "NZ", "product_name": "Pool Win", "description": "1",
-        "dividend_id": DIVIDEND_ID, "status": "Final", "dividend": Decimal("3.60"),
-        "pool_size": Decimal("12345.67"), "jackpot_size": Decimal("0.00"),
+        "race_id": RACE_ID,
+        "tote": "NZ",
+        "product_name": "Pool Win",
+        "description": "1",
+        "dividend_id": DIVIDEND_ID,
+        "status": "Final",
+        "dividend": Decimal("3.60"),
+        "pool_size": Decimal("12345.67"),
+        "jackpot_size": Decimal("0.00"),
         "positions": Jsonb([{"runner_number": 1, "position": 1}]),
     } | change
 
 
 def alert_config_row(**change: Any) -> dict[str, Any]:
     return {
-        "indicator_id": INDICATOR_ID, "user_id": "Trackside Analyst",
-        "indicator_type": "percentage_range", "percentage_range_min": Decimal("5.00"),
-        "percentage_range_max": Decimal("10.00"), "color": "#E5E7EB", "is_default": False,
-        "enabled": True, "display_order": 1, "audible_alerts_enabled": True,
+        "indicator_id": INDICATOR_ID,
+        "user_id": "Trackside Analyst",
+        "indicator_type": "percentage_range",
+        "percentage_range_min": Decimal("5.00"),
+        "percentage_range_max": Decimal("10.00"),
+        "color": "#E5E7EB",
+        "is_default": False,
+        "enabled": True,
+        "display_order": 1,
+        "audible_alerts_enabled": True,
     } | change
 
 
 def odds_row(**change: Any) -> dict[str, Any]:
     return {
-        "entrant_id": ENTRANT_ID, "event_timestamp": GENERATED, "type": "fixed_win",
+        "entrant_id": ENTRANT_ID,
+        "event_timestamp": GENERATED,
+        "type": "fixed_win",
         "odds": Decimal("3.40"),
     } | change
 
 
 def money_flow_row(**change: Any) -> dict[str, Any]:
     return {
-        "entrant_id": ENTRANT_ID, "race_id": RACE_ID, "event_timestamp": GENERATED,
-        "hold_percentage": Decimal("22.50"), "bet_percentage": Decimal("18.20"),
-        "win_pool_amount": Decimal("2777.78"), "place_pool_amount": Decimal("1012.50"),
-        "incremental_win_amount": Decimal("150.25"), "incremental_place_amount": Decimal("-12.40"),
-        "time_to_start": Decimal("9.80"), "time_interval": Decimal("10.0"), "interval_type": "2m",
+        "entrant_id": ENTRANT_ID,
+        "race_id": RACE_ID,
+        "event_timestamp": GENERATED,
+        "hold_percentage": Decimal("22.50"),
+        "bet_percentage": Decimal("18.20"),
+        "win_pool_amount": Decimal("2777.78"),
+        "place_pool_amount": Decimal("1012.50"),
+        "incremental_win_amount": Decimal("150.25"),
+        "incremental_place_amount": Decimal("-12.40"),
+        "time_to_start": Decimal("9.80"),
+        "time_interval": Decimal("10.0"),
+        "interval_type": "2m",
     } | change
 
 
 def partition_config_row(**change: Any) -> dict[str, Any]:
     return {
-        "parent_table": "settled_odds_history", "time_zone": "Australia/Sydney",
-        "days_ahead": 7, "retention_days": 90, "keep_detached": True,
+        "parent_table": "settled_odds_history",
+        "time_zone": "Australia/Sydney",
+        "days_ahead": 7,
+        "retention_days": 90,
+        "keep_detached": True,
     } | change
 
 
@@ -179,19 +267,31 @@ def quarantine_row(**change: Any) -> dict[str, Any]:
     return {
         "parent_table": "odds_history",
         "event_timestamp": datetime(2025, 9, 1, 0, 40, tzinfo=UTC),
-        "row_data": Jsonb({"entrant_id": str(ENTRANT_ID), "event_timestamp": "2025-09-01T00:40:00Z",
-                           "type": "fixed_win", "odds": 3.4}),
-        "reason": "timestamp more than 30 days ahead", "source": f"race {RACE_ID}",
+        "row_data": Jsonb(
+            {
+                "entrant_id": str(ENTRANT_ID),
+                "event_timestamp": "2025-09-01T00:40:00Z",
+                "type": "fixed_win",
+                "odds": 3.4,
+            }
+        ),
+        "reason": "timestamp more than 30 days ahead",
+        "source": f"race {RACE_ID}",
     } | change
 
 
 def maintenance_run_row(**change: Any) -> dict[str, Any]:
     started = datetime(2025, 7, 17, 12, 0, 0, 500000, tzinfo=UTC)
     return {
-        "started_at": started, "finished_at": started + timedelta(seconds=2), "status": "ok",
+        "started_at": started,
+        "finished_at": started + timedelta(seconds=2),
+        "status": "ok",
         "triggered_by": "midnight",
         "partitions_created": ["odds_history_2025_07_24", "money_flow_history_2025_07_24"],
-        "partitions_retired": [], "steps_deferred": [], "error": None, "host": "raceday-1",
+        "partitions_retired": [],
+        "steps_deferred": [],
+        "error": None,
+        "host": "raceday-1",
         "pid": 4242,
     } | change
 
@@ -249,17 +349,20 @@ def insert(conn: psycopg.Connection, table: str, row: Mapping[str, Any]) -> tupl
     """INSERT one row (columns as given) and return its key (KEYS[table])."""
     overriding = "id" in row and table in IDENTITY_TABLES
     query = sql.SQL("insert into {} ({}){} values ({}) returning {}").format(
-        sql.Identifier(table), _ident_list(list(row)),
+        sql.Identifier(table),
+        _ident_list(list(row)),
         sql.SQL(" overriding system value") if overriding else sql.SQL(""),
-        sql.SQL(", ").join(sql.Placeholder() * len(row)), _ident_list(KEYS[table]),
+        sql.SQL(", ").join(sql.Placeholder() * len(row)),
+        _ident_list(KEYS[table]),
     )
     returned = conn.execute(query, list(row.values())).fetchone()
     assert returned is not None
     return tuple(returned)
 
 
-def update(conn: psycopg.Connection, table: str, key: tuple[Any, ...],
-           change: Mapping[str, Any]) -> int:
+def update(
+    conn: psycopg.Connection, table: str, key: tuple[Any, ...], change: Mapping[str, Any]
+) -> int:
     """UPDATE the row with this key; returns the number of rows updated."""
     query = sql.SQL("update {} set {} where {}").format(
         sql.Identifier(table),
@@ -272,9 +375,14 @@ def update(conn: psycopg.Connection, table: str, key: tuple[Any, ...],
 def create_history_partitions(conn: psycopg.Connection) -> None:
     """The children of both history tables for NZ racing day 2025-07-17 (plain DDL, no helpers)."""
     for parent in HISTORY_TABLES:
-        conn.execute(sql.SQL("create table {} partition of {} for values from ({}) to ({})").format(
-            sql.Identifier(f"{parent}_2025_07_17"), sql.Identifier(parent),
-            sql.Literal(DAY_LOWER.isoformat()), sql.Literal(DAY_UPPER.isoformat())))
+        conn.execute(
+            sql.SQL("create table {} partition of {} for values from ({}) to ({})").format(
+                sql.Identifier(f"{parent}_2025_07_17"),
+                sql.Identifier(parent),
+                sql.Literal(DAY_LOWER.isoformat()),
+                sql.Literal(DAY_UPPER.isoformat()),
+            )
+        )
 
 
 def prepare(conn: psycopg.Connection, table: str) -> None:
@@ -294,8 +402,9 @@ def prepare(conn: psycopg.Connection, table: str) -> None:
 def shared_conn(server_url: str, template_database: str) -> Iterator[psycopg.Connection]:
     name = create_database(server_url, template=template_database)
     try:
-        with connect(with_database(server_url, name), autocommit=True,
-                     application_name="raceday-tests") as conn:
+        with connect(
+            with_database(server_url, name), autocommit=True, application_name="raceday-tests"
+        ) as conn:
             yield conn
     finally:
         drop_database(server_url, name)
@@ -365,15 +474,36 @@ def fkey(constraint: str, variant: str = "", **change: Any) -> Bad:
     return Bad(constraint, _table_of(constraint), change, variant, errors.ForeignKeyViolation)
 
 
-def duplicate(constraint: str, variant: str = "", *, change: Mapping[str, Any] | None = None,
-              again: Mapping[str, Any] | None = None, reported: str | None = _SAME) -> Bad:
-    return Bad(constraint, _table_of(constraint), change or {}, variant, errors.UniqueViolation,
-               "duplicate", again or {}, reported=reported)
+def duplicate(
+    constraint: str,
+    variant: str = "",
+    *,
+    change: Mapping[str, Any] | None = None,
+    again: Mapping[str, Any] | None = None,
+    reported: str | None = _SAME,
+) -> Bad:
+    return Bad(
+        constraint,
+        _table_of(constraint),
+        change or {},
+        variant,
+        errors.UniqueViolation,
+        "duplicate",
+        again or {},
+        reported=reported,
+    )
 
 
 def not_null(table: str, column: str) -> Bad:
-    return Bad(None, table, {column: None}, "not_null", errors.NotNullViolation,
-               reported=None, column=column)
+    return Bad(
+        None,
+        table,
+        {column: None},
+        "not_null",
+        errors.NotNullViolation,
+        reported=None,
+        column=column,
+    )
 
 
 CASES: list[Bad] = [
@@ -386,14 +516,23 @@ CASES: list[Bad] = [
     not_null("meetings", "meeting_name"),
     # races
     check("races_status_check", "lower_case", status="open"),
-    Bad("races_status_check", "races", {"status": "Finalized"}, "update_to_Finalized",
-        action="update"),
+    Bad(
+        "races_status_check",
+        "races",
+        {"status": "Finalized"},
+        "update_to_Finalized",
+        action="update",
+    ),
     check("races_race_number_check", race_number=-1),
     check("races_name_check", name=""),
     check("races_distance_check", distance=-1),
     check("races_track_dimensions_check", "circumference", track_circumference=-5),
-    check("races_track_dimensions_check", "home_straight_other_null",
-          track_circumference=None, track_home_straight=-1),
+    check(
+        "races_track_dimensions_check",
+        "home_straight_other_null",
+        track_circumference=None,
+        track_home_straight=-1,
+    ),
     check("races_total_prize_money_check", total_prize_money=Decimal("-0.01")),
     check("races_field_counts_check", "field_size", field_size=-1),
     check("races_field_counts_check", "positions_paid", positions_paid=-1),
@@ -432,10 +571,18 @@ CASES: list[Bad] = [
     check("race_pools_status_check", "mixed_case", status="Closed"),
     check("race_pools_amounts_check", "total", total=Decimal("-1")),
     check("race_pools_amounts_check", "jackpot", jackpot=Decimal("-0.01")),
-    check("race_pools_leg_race_numbers_check", "two_dimensional",
-          product_type="RunningDouble", leg_race_numbers=[[4, 5]]),
-    check("race_pools_leg_race_numbers_check", "null_leg",
-          product_type="Quadrella", leg_race_numbers=[4, None, 6, 7]),
+    check(
+        "race_pools_leg_race_numbers_check",
+        "two_dimensional",
+        product_type="RunningDouble",
+        leg_race_numbers=[[4, 5]],
+    ),
+    check(
+        "race_pools_leg_race_numbers_check",
+        "null_leg",
+        product_type="Quadrella",
+        leg_race_numbers=[4, None, 6, 7],
+    ),
     fkey("race_pools_race_id_fkey", race_id=MISSING_ID),
     duplicate("race_pools_pkey", again={"total": Decimal("13000.00")}),
     not_null("race_pools", "total"),
@@ -455,40 +602,77 @@ CASES: list[Bad] = [
     check("race_dividends_status_check", "upper_case", status="FINAL"),
     check("race_dividends_amounts_check", "dividend", dividend=Decimal("-3.7")),
     check("race_dividends_amounts_check", "pool_size", pool_size=Decimal("-1")),
-    check("race_dividends_positions_check", "object",
-          positions=Jsonb({"runner_number": 1, "position": 1})),
+    check(
+        "race_dividends_positions_check",
+        "object",
+        positions=Jsonb({"runner_number": 1, "position": 1}),
+    ),
     fkey("race_dividends_race_id_fkey", race_id=MISSING_ID),
-    duplicate("race_dividends_pkey", "interim_and_final",
-              change={"status": "Interim"}, again={"status": "Final", "dividend_id": uuid.uuid4()}),
+    duplicate(
+        "race_dividends_pkey",
+        "interim_and_final",
+        change={"status": "Interim"},
+        again={"status": "Final", "dividend_id": uuid.uuid4()},
+    ),
     not_null("race_dividends", "dividend"),
     # user_alert_configs
     check("user_alert_configs_user_id_check", user_id=""),
     check("user_alert_configs_indicator_type_check", indicator_type="absolute"),
-    check("user_alert_configs_percentage_range_min_check", "negative",
-          percentage_range_min=Decimal("-1")),
-    check("user_alert_configs_percentage_range_max_check", "over_100",
-          percentage_range_min=Decimal("50"), percentage_range_max=Decimal("100.01")),
-    check("user_alert_configs_percentage_range_order_check", "equal",
-          percentage_range_min=Decimal("10"), percentage_range_max=Decimal("10")),
-    check("user_alert_configs_percentage_range_order_check", "reversed",
-          percentage_range_min=Decimal("20"), percentage_range_max=Decimal("10")),
+    check(
+        "user_alert_configs_percentage_range_min_check",
+        "negative",
+        percentage_range_min=Decimal("-1"),
+    ),
+    check(
+        "user_alert_configs_percentage_range_max_check",
+        "over_100",
+        percentage_range_min=Decimal("50"),
+        percentage_range_max=Decimal("100.01"),
+    ),
+    check(
+        "user_alert_configs_percentage_range_order_check",
+        "equal",
+        percentage_range_min=Decimal("10"),
+        percentage_range_max=Decimal("10"),
+    ),
+    check(
+        "user_alert_configs_percentage_range_order_check",
+        "reversed",
+        percentage_range_min=Decimal("20"),
+        percentage_range_max=Decimal("10"),
+    ),
     check("user_alert_configs_color_check", "name", color="red"),
     check("user_alert_configs_color_check", "five_digits", color="#E5E7E"),
     check("user_alert_configs_display_order_check", "0", display_order=0),
     check("user_alert_configs_display_order_check", "7", display_order=7),
-    Bad("user_alert_configs_user_id_display_order_key", "user_alert_configs",
-        {"user_id": "Default User"}, "seeded_slot_1", errors.UniqueViolation),
-    Bad("user_alert_configs_user_id_display_order_key", "user_alert_configs", {}, "swap_slots",
-        errors.UniqueViolation, "statement",
+    Bad(
+        "user_alert_configs_user_id_display_order_key",
+        "user_alert_configs",
+        {"user_id": "Default User"},
+        "seeded_slot_1",
+        errors.UniqueViolation,
+    ),
+    Bad(
+        "user_alert_configs_user_id_display_order_key",
+        "user_alert_configs",
+        {},
+        "swap_slots",
+        errors.UniqueViolation,
+        "statement",
         statement="update user_alert_configs set display_order = 3 - display_order "
-                  "where user_id = 'Default User' and display_order in (1, 2)"),
+        "where user_id = 'Default User' and display_order in (1, 2)",
+    ),
     duplicate("user_alert_configs_pkey", again={"display_order": 2}),
     not_null("user_alert_configs", "color"),
     # odds_history (in a child partition: a duplicate names the child's primary key index)
     check("odds_history_type_check", "unknown_type", type="win"),
     check("odds_history_odds_check", "negative", odds=Decimal("-1.5")),
-    duplicate("odds_history_pkey", "same_instant_new_price", again={"odds": Decimal("3.50")},
-              reported="odds_history_2025_07_17_pkey"),
+    duplicate(
+        "odds_history_pkey",
+        "same_instant_new_price",
+        again={"odds": Decimal("3.50")},
+        reported="odds_history_2025_07_17_pkey",
+    ),
     not_null("odds_history", "odds"),
     # money_flow_history
     check("money_flow_history_hold_percentage_check", "over_100", hold_percentage=Decimal("101")),
@@ -496,31 +680,54 @@ CASES: list[Bad] = [
     check("money_flow_history_pool_amounts_check", "win", win_pool_amount=Decimal("-1")),
     check("money_flow_history_pool_amounts_check", "place", place_pool_amount=Decimal("-0.01")),
     check("money_flow_history_time_interval_check", "over_60", time_interval=Decimal("65")),
-    check("money_flow_history_time_interval_check", "not_half_minute",
-          time_interval=Decimal("-0.7")),
+    check(
+        "money_flow_history_time_interval_check", "not_half_minute", time_interval=Decimal("-0.7")
+    ),
     check("money_flow_history_interval_type_check", "unknown", interval_type="unknown"),
-    duplicate("money_flow_history_pkey", "replay_without_on_conflict",
-              reported="money_flow_history_2025_07_17_pkey"),
+    duplicate(
+        "money_flow_history_pkey",
+        "replay_without_on_conflict",
+        reported="money_flow_history_2025_07_17_pkey",
+    ),
     not_null("money_flow_history", "time_to_start"),
     # partition_config
-    check("partition_config_parent_table_check", "upper_case_and_dash",
-          parent_table="Odds-History"),
+    check(
+        "partition_config_parent_table_check", "upper_case_and_dash", parent_table="Odds-History"
+    ),
     check("partition_config_parent_table_check", "53_characters", parent_table="h" * 53),
     check("partition_config_time_zone_check", "posix_offset", time_zone="UTC+12"),
     check("partition_config_time_zone_check", "abbreviation", time_zone="NZST"),
-    Bad(None, "partition_config", {"time_zone": "Pacific/Atlantis"}, "unknown_zone",
-        errors.InvalidParameterValue, reported=None, column="time_zone"),
+    Bad(
+        None,
+        "partition_config",
+        {"time_zone": "Pacific/Atlantis"},
+        "unknown_zone",
+        errors.InvalidParameterValue,
+        reported=None,
+        column="time_zone",
+    ),
     check("partition_config_days_ahead_check", "negative", days_ahead=-1),
     check("partition_config_days_ahead_check", "367", days_ahead=367),
     check("partition_config_retention_days_check", "negative", retention_days=-1),
-    Bad("partition_config_pkey", "partition_config", {"parent_table": "odds_history"},
-        "seeded_odds_history", errors.UniqueViolation),
+    Bad(
+        "partition_config_pkey",
+        "partition_config",
+        {"parent_table": "odds_history"},
+        "seeded_odds_history",
+        errors.UniqueViolation,
+    ),
     # partition_quarantine
     fkey("partition_quarantine_parent_table_fkey", "unconfigured_parent", parent_table="nope"),
-    Bad("partition_quarantine_parent_table_fkey", "partition_quarantine", {},
-        "delete_restricted", errors.ForeignKeyViolation, "statement",
+    Bad(
+        "partition_quarantine_parent_table_fkey",
+        "partition_quarantine",
+        {},
+        "delete_restricted",
+        errors.ForeignKeyViolation,
+        "statement",
         error_since_pg18=errors.RestrictViolation,
-        statement="delete from partition_config where parent_table = 'odds_history'"),
+        statement="delete from partition_config where parent_table = 'odds_history'",
+    ),
     check("partition_quarantine_row_data_check", "array", row_data=Jsonb([1])),
     check("partition_quarantine_reason_check", reason=""),
     duplicate("partition_quarantine_pkey", "explicit_id", change={"id": 1}),
@@ -529,10 +736,18 @@ CASES: list[Bad] = [
     check("partition_maintenance_runs_status_check", "done", status="done"),
     check("partition_maintenance_runs_finished_check", "running_but_finished", status="running"),
     check("partition_maintenance_runs_finished_check", "ok_without_finished_at", finished_at=None),
-    check("partition_maintenance_runs_finished_check", "finished_before_started",
-          finished_at=datetime(2025, 7, 17, 11, 59, tzinfo=UTC)),
-    Bad("partition_maintenance_runs_finished_check", "partition_maintenance_runs",
-        {"status": "ok"}, "update_running_to_ok_without_finished_at", action="update"),
+    check(
+        "partition_maintenance_runs_finished_check",
+        "finished_before_started",
+        finished_at=datetime(2025, 7, 17, 11, 59, tzinfo=UTC),
+    ),
+    Bad(
+        "partition_maintenance_runs_finished_check",
+        "partition_maintenance_runs",
+        {"status": "ok"},
+        "update_running_to_ok_without_finished_at",
+        action="update",
+    ),
     check("partition_maintenance_runs_error_check", "failed_without_error", status="failed"),
     duplicate("partition_maintenance_runs_pkey", "explicit_id", change={"id": 1}),
     not_null("partition_maintenance_runs", "status"),
@@ -541,8 +756,10 @@ assert len({c.id for c in CASES}) == len(CASES), "case ids must be unique"
 
 _UPDATE_BASE = {
     # update cases start from a row the update then breaks
-    ("partition_maintenance_runs", "update_running_to_ok_without_finished_at"):
-        {"status": "running", "finished_at": None},
+    ("partition_maintenance_runs", "update_running_to_ok_without_finished_at"): {
+        "status": "running",
+        "finished_at": None,
+    },
 }
 
 
@@ -616,15 +833,24 @@ def test_every_named_constraint_has_a_violation_case(tx: psycopg.Connection) -> 
 def test_every_table_has_a_baseline_row_setting_every_writable_column(
     tx: psycopg.Connection,
 ) -> None:
-    tables = {r[0] for r in tx.execute(
-        "select relname from pg_class where relnamespace = 'public'::regnamespace "
-        "and relkind in ('r', 'p') and not relispartition and relname <> 'alembic_version'")}
+    tables = {
+        r[0]
+        for r in tx.execute(
+            "select relname from pg_class where relnamespace = 'public'::regnamespace "
+            "and relkind in ('r', 'p') and not relispartition and relname <> 'alembic_version'"
+        )
+    }
     assert tables == set(BASELINES)
     for table, build in BASELINES.items():
-        writable = {r[0] for r in tx.execute(
-            "select attname from pg_attribute where attrelid = %s::regclass and attnum > 0 "
-            "and not attisdropped and attgenerated = '' and attidentity = '' "
-            "and attname not in ('created_at', 'updated_at', 'received_at')", (table,))}
+        writable = {
+            r[0]
+            for r in tx.execute(
+                "select attname from pg_attribute where attrelid = %s::regclass and attnum > 0 "
+                "and not attisdropped and attgenerated = '' and attidentity = '' "
+                "and attname not in ('created_at', 'updated_at', 'received_at')",
+                (table,),
+            )
+        }
         assert set(build()) == writable, f"{table}: baseline columns differ from the table"
 
 
@@ -640,7 +866,8 @@ def test_valid_baseline_row_inserts_and_reads_back(tx: psycopg.Connection, table
     key = insert(tx, table, row)
     where = sql.SQL(" and ").join(sql.SQL("{} = %s").format(sql.Identifier(k)) for k in KEYS[table])
     query = sql.SQL("select {} from {} where {}").format(
-        _ident_list(list(row)), sql.Identifier(table), where)
+        _ident_list(list(row)), sql.Identifier(table), where
+    )
     stored = tx.execute(query, key).fetchone()
     # The status trigger stamps a new race with the time of the payload that carried it.
     filled = {"races": {"last_status_change_at": GENERATED}}.get(table, {})
@@ -652,10 +879,15 @@ def test_valid_baseline_row_inserts_and_reads_back(tx: psycopg.Connection, table
 def test_row_with_only_required_columns_inserts(tx: psycopg.Connection, table: str) -> None:
     # Every nullable or defaulted column left out: NULLs pass the combined CHECKs, defaults apply.
     prepare(tx, table)
-    required = {r[0] for r in tx.execute(
-        "select attname from pg_attribute where attrelid = %s::regclass and attnum > 0 "
-        "and not attisdropped and attnotnull and not atthasdef and attidentity = '' "
-        "and attgenerated = ''", (table,))}
+    required = {
+        r[0]
+        for r in tx.execute(
+            "select attname from pg_attribute where attrelid = %s::regclass and attnum > 0 "
+            "and not attisdropped and attnotnull and not atthasdef and attidentity = '' "
+            "and attgenerated = ''",
+            (table,),
+        )
+    }
     # A maintenance run may be inserted as running and finished later (finished_at is nullable).
     start = {"partition_maintenance_runs": {"status": "running"}}.get(table, {})
     row = {k: v for k, v in BASELINES[table](**start).items() if k in required}
@@ -665,57 +897,135 @@ def test_row_with_only_required_columns_inserts(tx: psycopg.Connection, table: s
 
 # Boundary values next to a refused one: they must be accepted.
 GOOD: list[tuple[str, str, dict[str, Any]]] = [
-    ("meetings", "greyhound_closed_tote_0", {"category": "G", "tote_status": "Closed",
-                                             "tote_meeting_number": 0}),
+    (
+        "meetings",
+        "greyhound_closed_tote_0",
+        {"category": "G", "tote_status": "Closed", "tote_meeting_number": 0},
+    ),
     ("races", "futures_race_number_0", {"race_number": 0}),
     ("races", "status_Abandoned", {"status": "Abandoned"}),
-    ("races", "zero_counts_and_prize", {"entrant_count": 0, "field_size": 0, "positions_paid": 0,
-                                        "total_prize_money": Decimal("0"), "distance": 0}),
-    ("entrants", "percentages_0_and_100", {"hold_percentage": Decimal("100"),
-                                           "bet_percentage": Decimal("0")}),
-    ("entrants", "odds_0_barrier_0_age_40", {"fixed_win_odds": Decimal("0"), "barrier": 0,
-                                             "age": 40, "fixed_place_odds": Decimal("501")}),
-    ("entrants", "scratched", {"is_scratched": True, "is_late_scratched": True,
-                               "scratch_time": GENERATED, "fixed_win_odds": None}),
-    ("race_pools", "quadrella_legs", {"product_type": "Quadrella", "leg_race_numbers": [5, 6, 7, 8],
-                                      "status": "CLOSED_FINAL"}),
+    (
+        "races",
+        "zero_counts_and_prize",
+        {
+            "entrant_count": 0,
+            "field_size": 0,
+            "positions_paid": 0,
+            "total_prize_money": Decimal("0"),
+            "distance": 0,
+        },
+    ),
+    (
+        "entrants",
+        "percentages_0_and_100",
+        {"hold_percentage": Decimal("100"), "bet_percentage": Decimal("0")},
+    ),
+    (
+        "entrants",
+        "odds_0_barrier_0_age_40",
+        {
+            "fixed_win_odds": Decimal("0"),
+            "barrier": 0,
+            "age": 40,
+            "fixed_place_odds": Decimal("501"),
+        },
+    ),
+    (
+        "entrants",
+        "scratched",
+        {
+            "is_scratched": True,
+            "is_late_scratched": True,
+            "scratch_time": GENERATED,
+            "fixed_win_odds": None,
+        },
+    ),
+    (
+        "race_pools",
+        "quadrella_legs",
+        {"product_type": "Quadrella", "leg_race_numbers": [5, 6, 7, 8], "status": "CLOSED_FINAL"},
+    ),
     ("race_pools", "status_null", {"status": None, "guarantee": None}),
     ("race_results", "interim_no_time", {"result_status": "Interim", "winning_time": None}),
-    ("race_result_positions", "dead_heat_second", {"position": 2, "margin_length": None,
-                                                   "positional_margin": "LG NK", "time_ran": None}),
-    ("race_dividends", "interim_zero_dividend", {"status": "Interim", "dividend": Decimal("0"),
-                                                 "positions": Jsonb([])}),
-    ("user_alert_configs", "open_ended_max", {"percentage_range_min": Decimal("50"),
-                                              "percentage_range_max": None}),
-    ("user_alert_configs", "full_range_lower_case_colour", {
-        "percentage_range_min": Decimal("0"), "percentage_range_max": Decimal("100"),
-        "color": "#abcdef", "display_order": 6}),
+    (
+        "race_result_positions",
+        "dead_heat_second",
+        {"position": 2, "margin_length": None, "positional_margin": "LG NK", "time_ran": None},
+    ),
+    (
+        "race_dividends",
+        "interim_zero_dividend",
+        {"status": "Interim", "dividend": Decimal("0"), "positions": Jsonb([])},
+    ),
+    (
+        "user_alert_configs",
+        "open_ended_max",
+        {"percentage_range_min": Decimal("50"), "percentage_range_max": None},
+    ),
+    (
+        "user_alert_configs",
+        "full_range_lower_case_colour",
+        {
+            "percentage_range_min": Decimal("0"),
+            "percentage_range_max": Decimal("100"),
+            "color": "#abcdef",
+            "display_order": 6,
+        },
+    ),
     ("odds_history", "odds_0_pool_place", {"odds": Decimal("0"), "type": "pool_place"}),
     ("odds_history", "at_lower_partition_bound", {"event_timestamp": DAY_LOWER}),
-    ("money_flow_history", "after_start_half_minute", {"time_to_start": Decimal("-0.40"),
-                                                       "time_interval": Decimal("-0.5"),
-                                                       "interval_type": "live"}),
-    ("money_flow_history", "interval_60_no_pools", {"time_interval": Decimal("60"),
-                                                    "time_to_start": Decimal("75.00"),
-                                                    "interval_type": "5m",
-                                                    "win_pool_amount": None,
-                                                    "place_pool_amount": None}),
-    ("partition_config", "utc_bounds", {"time_zone": "UTC", "days_ahead": 366,
-                                        "retention_days": 0}),
-    ("partition_config", "three_part_zone_52_chars", {
-        "time_zone": "America/Argentina/Buenos_Aires", "parent_table": "h" * 52}),
-    ("partition_quarantine", "unparseable_timestamp", {
-        "event_timestamp": None, "row_data": Jsonb({"event_timestamp": "x"})}),
+    (
+        "money_flow_history",
+        "after_start_half_minute",
+        {
+            "time_to_start": Decimal("-0.40"),
+            "time_interval": Decimal("-0.5"),
+            "interval_type": "live",
+        },
+    ),
+    (
+        "money_flow_history",
+        "interval_60_no_pools",
+        {
+            "time_interval": Decimal("60"),
+            "time_to_start": Decimal("75.00"),
+            "interval_type": "5m",
+            "win_pool_amount": None,
+            "place_pool_amount": None,
+        },
+    ),
+    (
+        "partition_config",
+        "utc_bounds",
+        {"time_zone": "UTC", "days_ahead": 366, "retention_days": 0},
+    ),
+    (
+        "partition_config",
+        "three_part_zone_52_chars",
+        {"time_zone": "America/Argentina/Buenos_Aires", "parent_table": "h" * 52},
+    ),
+    (
+        "partition_quarantine",
+        "unparseable_timestamp",
+        {"event_timestamp": None, "row_data": Jsonb({"event_timestamp": "x"})},
+    ),
     ("partition_maintenance_runs", "running", {"status": "running", "finished_at": None}),
-    ("partition_maintenance_runs", "failed_with_error", {"status": "failed",
-                                                         "error": "lock timeout"}),
-    ("partition_maintenance_runs", "finished_at_started_at", {
-        "finished_at": datetime(2025, 7, 17, 12, 0, 0, 500000, tzinfo=UTC)}),
+    (
+        "partition_maintenance_runs",
+        "failed_with_error",
+        {"status": "failed", "error": "lock timeout"},
+    ),
+    (
+        "partition_maintenance_runs",
+        "finished_at_started_at",
+        {"finished_at": datetime(2025, 7, 17, 12, 0, 0, 500000, tzinfo=UTC)},
+    ),
 ]
 
 
-@pytest.mark.parametrize(("table", "change"),
-                         [pytest.param(t, c, id=f"{t}-{v}") for t, v, c in GOOD])
+@pytest.mark.parametrize(
+    ("table", "change"), [pytest.param(t, c, id=f"{t}-{v}") for t, v, c in GOOD]
+)
 def test_boundary_value_is_accepted(tx: psycopg.Connection, table: str, change: dict) -> None:
     prepare(tx, table)
     insert(tx, table, BASELINES[table](**change))
@@ -740,8 +1050,9 @@ def test_default_user_has_the_six_reference_alert_bands(tx: psycopg.Connection) 
         select user_id, display_order, percentage_range_min, percentage_range_max, color,
                indicator_type, is_default, enabled, audible_alerts_enabled
           from user_alert_configs order by user_id, display_order""").fetchall()
-    assert rows == [("Default User", *band, "percentage_range", True, True, True)
-                    for band in DEFAULT_BANDS]
+    assert rows == [
+        ("Default User", *band, "percentage_range", True, True, True) for band in DEFAULT_BANDS
+    ]
 
 
 def test_start_time_nz_is_generated_in_pacific_auckland_and_not_writable(
@@ -749,14 +1060,19 @@ def test_start_time_nz_is_generated_in_pacific_auckland_and_not_writable(
 ) -> None:
     prepare(tx, "races")
     insert(tx, "races", race_row())  # 00:50Z in July (NZST, +12)
-    summer = race_row(race_id=MISSING_ID, race_number=2, race_date_nz=date(2026, 1, 10),
-                      start_time=datetime(2026, 1, 10, 23, 30, tzinfo=UTC))  # NZDT, next NZ day
+    summer = race_row(
+        race_id=MISSING_ID,
+        race_number=2,
+        race_date_nz=date(2026, 1, 10),
+        start_time=datetime(2026, 1, 10, 23, 30, tzinfo=UTC),
+    )  # NZDT, next NZ day
     insert(tx, "races", summer)
     got = tx.execute("select race_number, start_time_nz::text from races order by 1").fetchall()
     assert got == [(1, "12:50:00"), (2, "12:30:00")]
     update(tx, "races", (RACE_ID,), {"start_time": datetime(2025, 7, 17, 1, 5, tzinfo=UTC)})
-    assert tx.execute("select start_time_nz::text from races where race_id = %s",
-                      (RACE_ID,)).fetchone() == ("13:05:00",)
+    assert tx.execute(
+        "select start_time_nz::text from races where race_id = %s", (RACE_ID,)
+    ).fetchone() == ("13:05:00",)
     with pytest.raises(errors.GeneratedAlways), tx.transaction():
         update(tx, "races", (RACE_ID,), {"start_time_nz": "12:00"})
 
@@ -767,13 +1083,18 @@ def test_start_time_nz_is_generated_in_pacific_auckland_and_not_writable(
 
 
 @pytest.mark.parametrize("table", HISTORY_TABLES)
-@pytest.mark.parametrize("instant", [
-    pytest.param(DAY_LOWER - timedelta(microseconds=1), id="just_before_the_day"),
-    pytest.param(DAY_UPPER, id="upper_bound_exclusive"),
-    pytest.param(datetime(2030, 1, 1, tzinfo=UTC), id="far_future"),
-])
+@pytest.mark.parametrize(
+    "instant",
+    [
+        pytest.param(DAY_LOWER - timedelta(microseconds=1), id="just_before_the_day"),
+        pytest.param(DAY_UPPER, id="upper_bound_exclusive"),
+        pytest.param(datetime(2030, 1, 1, tzinfo=UTC), id="far_future"),
+    ],
+)
 def test_history_row_outside_every_partition_is_refused(
-    tx: psycopg.Connection, table: str, instant: datetime,
+    tx: psycopg.Connection,
+    table: str,
+    instant: datetime,
 ) -> None:
     prepare(tx, table)  # creates only the 2025-07-17 children
     insert(tx, table, BASELINES[table]())
@@ -786,7 +1107,8 @@ def test_history_row_outside_every_partition_is_refused(
 
 @pytest.mark.parametrize("table", HISTORY_TABLES)
 def test_history_replay_with_on_conflict_do_nothing_inserts_nothing(
-    tx: psycopg.Connection, table: str,
+    tx: psycopg.Connection,
+    table: str,
 ) -> None:
     prepare(tx, table)
     entrants = [ENTRANT_ID, uuid.UUID("9a0b4d2e-6c1f-4b3a-8e7d-5f6a7b8c9d0e")]
@@ -798,8 +1120,10 @@ def test_history_replay_with_on_conflict_do_nothing_inserts_nothing(
 
     def replay(row: dict[str, Any]) -> int:
         query = sql.SQL("insert into {} ({}) values ({}) on conflict do nothing").format(
-            sql.Identifier(table), _ident_list(list(row)),
-            sql.SQL(", ").join(sql.Placeholder() * len(row)))
+            sql.Identifier(table),
+            _ident_list(list(row)),
+            sql.SQL(", ").join(sql.Placeholder() * len(row)),
+        )
         return tx.execute(query, list(row.values())).rowcount
 
     assert [replay(row) for row in rows] == [0, 0]

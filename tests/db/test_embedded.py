@@ -16,8 +16,13 @@ from raceday.db.embedded import find_embedded, stop_embedded
 def _raceday(home: Path, *args: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["RACEDAY_HOME"] = str(home)
-    return subprocess.Popen([sys.executable, "-m", "raceday", *args], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "raceday", *args],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 @pytest.fixture
@@ -31,7 +36,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_two_processes_share_one_embedded_server(home: Path) -> None:
     procs = [_raceday(home, "db", "upgrade", "--json") for _ in range(2)]
     results = [(p.wait(timeout=180), *p.communicate()) for p in procs]
-    for code, out, err in results:
+    for code, _out, err in results:
         assert code == 0, err
         assert f"embedded PostgreSQL in {home / 'pgdata'}" in err
     assert sorted(json.loads(out)["changed"] for _, out, _ in results) == [False, True]

@@ -84,8 +84,13 @@ def test_unknown_revision_is_a_clear_error(database_url: str) -> None:
 def test_four_concurrent_upgrades_apply_the_schema_once(empty_database_url: str) -> None:
     env = {**os.environ, "DATABASE_URL": empty_database_url}
     procs = [
-        subprocess.Popen([sys.executable, "-m", "raceday", "db", "upgrade", "--json"], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-m", "raceday", "db", "upgrade", "--json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(4)
     ]
     results = [(p.wait(timeout=180), *p.communicate()) for p in procs]

@@ -70,9 +70,7 @@ def _create(conn: psycopg.Connection, day: date) -> list[tuple[str, str, str]]:
 def _attached_bounds(conn: psycopg.Connection) -> dict[tuple[str, str], tuple[datetime, datetime]]:
     """(parent, child) -> bounds as instants, read with the project's catalog reader."""
     return {
-        (p.parent, p.name): (p.lower, p.upper)
-        for p in read_observed(conn, PARENTS)
-        if p.attached
+        (p.parent, p.name): (p.lower, p.upper) for p in read_observed(conn, PARENTS) if p.attached
     }
 
 
@@ -142,9 +140,10 @@ def test_calendar_agrees_with_postgresql_for_every_day_2000_to_2040(db: psycopg.
         long_day, short_day = _nz_dst_days(year)
         got = {length: days for length, days in lengths[year].items() if length != 24 * HOUR}
         assert got == {25 * HOUR: [long_day], 23 * HOUR: [short_day]}, year
-        assert sum(len(days) for days in lengths[year].values()) == (
-            date(year + 1, 1, 1) - date(year, 1, 1)
-        ).days
+        assert (
+            sum(len(days) for days in lengths[year].values())
+            == (date(year + 1, 1, 1) - date(year, 1, 1)).days
+        )
 
 
 def test_partition_bounds_function_is_the_same_for_both_parents_and_any_session_zone(
@@ -194,9 +193,7 @@ def test_created_bounds_do_not_depend_on_the_session_zone(database_url: str, zon
             _set_zone(utc, other)
             for day in ZONE_DAYS:
                 assert [r[2] for r in _create(utc, day)] == ["exists", "exists"], (other, day)
-    expected = {
-        (parent, _name(parent, day)): KNOWN[day] for parent in PARENTS for day in ZONE_DAYS
-    }
+    expected = {(parent, _name(parent, day)): KNOWN[day] for parent in PARENTS for day in ZONE_DAYS}
     assert observed == expected
     assert observed == {
         (parent, _name(parent, day)): day_bounds(day) for parent in PARENTS for day in ZONE_DAYS
@@ -232,8 +229,16 @@ def _routing_probes() -> list[tuple[datetime, date]]:
             probes += [(midnight - US, before), (midnight, day), (midnight + US, day)]
             day += timedelta(days=1)
     # Inside the repeated hour of 2026-04-05: 02:00-02:59 NZDT (13:xxZ), then NZST (14:xxZ).
-    for text in ("13:00:00", "13:00:00.000001", "13:30:00", "13:59:59.999999", "14:00:00",
-                 "14:30:00", "14:59:59.999999", "15:00:00"):
+    for text in (
+        "13:00:00",
+        "13:00:00.000001",
+        "13:30:00",
+        "13:59:59.999999",
+        "14:00:00",
+        "14:30:00",
+        "14:59:59.999999",
+        "15:00:00",
+    ):
         probes.append((_utc(f"2026-04-04 {text}"), date(2026, 4, 5)))
     # The 25th hour and the end of the long day; the jump of 2026-09-27 (02:00 NZST -> 03:00 NZDT).
     probes += [
@@ -508,8 +513,7 @@ def test_a_one_day_query_touches_one_partition(db: psycopg.Connection) -> None:
 
     # A generic plan keeps every partition and prunes at executor start-up.
     db.execute(
-        "prepare one_day(uuid, timestamptz, timestamptz) as "
-        + _ONE_DAY.format("$1", "$2", "$3")
+        "prepare one_day(uuid, timestamptz, timestamptz) as " + _ONE_DAY.format("$1", "$2", "$3")
     )
     db.execute("set plan_cache_mode = force_generic_plan")
     try:

@@ -47,8 +47,18 @@ def _layout(url: str) -> Layout:
     """Every child of both parents with its bounds and state, in a comparable order."""
     with connect(url, autocommit=True) as conn:
         observed = read_observed(conn, PARENTS)
-    return sorted((o.parent, o.name, o.lower, o.upper, o.attached, o.detach_pending,
-                   tuple(sorted(o.index_names))) for o in observed)
+    return sorted(
+        (
+            o.parent,
+            o.name,
+            o.lower,
+            o.upper,
+            o.attached,
+            o.detach_pending,
+            tuple(sorted(o.index_names)),
+        )
+        for o in observed
+    )
 
 
 def _names(layout: Layout) -> set[str]:
@@ -63,13 +73,18 @@ def _exists(conn: psycopg.Connection, qualified: str) -> bool:
 def _is_partition(conn: psycopg.Connection, name: str) -> bool:
     row = conn.execute(
         """select exists (select 1 from pg_inherits i join pg_class c on c.oid = i.inhrelid
-                           where c.relname = %s)""", (name,)).fetchone()
+                           where c.relname = %s)""",
+        (name,),
+    ).fetchone()
     return bool(row and row[0])
 
 
 def _insert_odds(conn: psycopg.Connection, instant: datetime) -> None:
-    conn.execute("insert into odds_history (entrant_id, event_timestamp, type, odds) "
-                 "values (%s, %s, 'fixed_win', 2.5)", (uuid.uuid4(), instant))
+    conn.execute(
+        "insert into odds_history (entrant_id, event_timestamp, type, odds) "
+        "values (%s, %s, 'fixed_win', 2.5)",
+        (uuid.uuid4(), instant),
+    )
 
 
 @pytest.fixture
@@ -93,14 +108,17 @@ def _reference_layout(url: str, today: date) -> Layout:
 # ----------------------------------------------------------------------------------------------
 
 
-def test_eight_concurrent_maintenance_runs_give_one_layout(database_url: str, other_database_url: str) -> None:
+def test_eight_concurrent_maintenance_runs_give_one_layout(
+    database_url: str, other_database_url: str
+) -> None:
     settings = _settings(database_url)
     start = threading.Barrier(WORKERS)
 
     def one_run(_n: int) -> MaintenanceResult:
         start.wait(timeout=30)
-        return run_maintenance(database_url, settings, today=TODAY, triggered_by="test",
-                               sleep=NO_SLEEP)
+        return run_maintenance(
+            database_url, settings, today=TODAY, triggered_by="test", sleep=NO_SLEEP
+        )
 
     with ThreadPoolExecutor(WORKERS) as pool:
         results = [f.result(timeout=120) for f in [pool.submit(one_run, n) for n in range(WORKERS)]]
@@ -117,8 +135,11 @@ def test_eight_concurrent_maintenance_runs_give_one_layout(database_url: str, ot
 
     layout = _layout(database_url)
     assert layout == _reference_layout(other_database_url, TODAY)
-    assert _names(layout) == {partition_name(p, d) for p in PARENTS
-                              for d in _days(TODAY - timedelta(days=1), TODAY + timedelta(days=7))}
+    assert _names(layout) == {
+        partition_name(p, d)
+        for p in PARENTS
+        for d in _days(TODAY - timedelta(days=1), TODAY + timedelta(days=7))
+    }
 
 
 def test_eight_concurrent_raw_function_calls_give_one_layout(
@@ -138,8 +159,11 @@ def test_eight_concurrent_raw_function_calls_give_one_layout(
         return rows
 
     with ThreadPoolExecutor(WORKERS) as pool:
-        outcomes = [row for f in [pool.submit(caller, n) for n in range(WORKERS)]
-                    for row in f.result(timeout=120)]
+        outcomes = [
+            row
+            for f in [pool.submit(caller, n) for n in range(WORKERS)]
+            for row in f.result(timeout=120)
+        ]
 
     assert len(outcomes) == WORKERS * len(days) * 2
     assert {action for _p, _n, action in outcomes} <= {"created", "exists"}
@@ -174,14 +198,18 @@ class _Inserter:
 
 def test_lock_held_on_a_parent_defers_its_steps_and_never_blocks_writers(database_url: str) -> None:
     timeout_ms = 300
-    first = run_maintenance(database_url, _settings(database_url, partition_days_ahead=1),
-                            today=TODAY, sleep=NO_SLEEP)
+    first = run_maintenance(
+        database_url, _settings(database_url, partition_days_ahead=1), today=TODAY, sleep=NO_SLEEP
+    )
     assert first.status == "ok" and len(first.created) == 2 * 3  # yesterday, today, tomorrow
     settings = _settings(database_url, partition_days_ahead=3, lock_timeout_ms=timeout_ms)
     later = [TODAY + timedelta(days=2), TODAY + timedelta(days=3)]
     inserter = _Inserter(database_url, day_bounds(TODAY)[0] + timedelta(hours=12))
 
-    with connect(database_url, application_name="blocker") as blocker, ThreadPoolExecutor(1) as pool:
+    with (
+        connect(database_url, application_name="blocker") as blocker,
+        ThreadPoolExecutor(1) as pool,
+    ):
         # SHARE UPDATE EXCLUSIVE conflicts with ATTACH PARTITION but not with INSERT.
         blocker.execute("lock table odds_history in share update exclusive mode")
         writing = pool.submit(inserter)
@@ -213,8 +241,11 @@ def test_lock_held_on_a_parent_defers_its_steps_and_never_blocks_writers(databas
     assert max(inserter.latencies) < (timeout_ms + 300) / 1000, max(inserter.latencies)
 
     with connect(database_url, autocommit=True) as conn:
-        row = conn.execute("select status, steps_deferred, partitions_created from "
-                           "partition_maintenance_runs where id = %s", (result.run_id,)).fetchone()
+        row = conn.execute(
+            "select status, steps_deferred, partitions_created from "
+            "partition_maintenance_runs where id = %s",
+            (result.run_id,),
+        ).fetchone()
         assert row == ("deferred", result.deferred, result.created)
         assert not any(_exists(conn, partition_name("odds_history", d)) for d in later)
 
@@ -244,7 +275,8 @@ class _Sampler:
             while not self.stop.is_set():
                 rows = conn.execute(
                     """select l.mode, c.relname from pg_locks l join pg_class c on c.oid = l.relation
-                        where c.relname in ('odds_history', 'money_flow_history')""").fetchall()
+                        where c.relname in ('odds_history', 'money_flow_history')"""
+                ).fetchall()
                 self.seen.update((str(mode), str(rel)) for mode, rel in rows)
                 self.samples += 1
                 time.sleep(0.002)
@@ -270,23 +302,32 @@ def test_creation_and_retention_never_take_access_exclusive_on_a_parent(database
 
     # (a) creation of 32 days per parent
     with _sampling(database_url) as phases["create"]:
-        made = run_maintenance(database_url, _settings(database_url, partition_days_ahead=30,
-                                                       retention_days=0),
-                               today=start, sleep=NO_SLEEP)
+        made = run_maintenance(
+            database_url,
+            _settings(database_url, partition_days_ahead=30, retention_days=0),
+            today=start,
+            sleep=NO_SLEEP,
+        )
     assert made.status == "ok" and len(made.created) == 2 * 32
 
     # (b) retention, dropping: today moves 12 days on, keep 2 → days start-1 .. start+9 retire
     with _sampling(database_url) as phases["drop"]:
-        dropped = run_maintenance(database_url, _settings(database_url, partition_days_ahead=1,
-                                                          retention_days=2),
-                                  today=start + timedelta(days=12), sleep=NO_SLEEP)
+        dropped = run_maintenance(
+            database_url,
+            _settings(database_url, partition_days_ahead=1, retention_days=2),
+            today=start + timedelta(days=12),
+            sleep=NO_SLEEP,
+        )
     assert dropped.status == "ok" and dropped.created == [] and len(dropped.retired) == 2 * 11
 
     # (c) retention, keeping the tables: today moves to start+20 → start+10 .. start+17 retire
     with _sampling(database_url) as phases["keep"]:
-        kept = run_maintenance(database_url, _settings(database_url, partition_days_ahead=1,
-                                                       retention_days=2, keep_detached=True),
-                               today=start + timedelta(days=20), sleep=NO_SLEEP)
+        kept = run_maintenance(
+            database_url,
+            _settings(database_url, partition_days_ahead=1, retention_days=2, keep_detached=True),
+            today=start + timedelta(days=20),
+            sleep=NO_SLEEP,
+        )
     assert kept.status == "ok" and kept.created == [] and len(kept.retired) == 2 * 8
 
     for phase, sampler in phases.items():
@@ -300,8 +341,10 @@ def test_creation_and_retention_never_take_access_exclusive_on_a_parent(database
 
     # ...and would see the one it must not: the CREATE TABLE ... PARTITION OF it avoids.
     with _sampling(database_url) as control, connect(database_url) as conn:
-        conn.execute("create table odds_history_control partition of odds_history for values "
-                     "from ('2030-01-01 00:00+00') to ('2030-01-02 00:00+00')")
+        conn.execute(
+            "create table odds_history_control partition of odds_history for values "
+            "from ('2030-01-01 00:00+00') to ('2030-01-02 00:00+00')"
+        )
         conn.execute("select pg_sleep(0.05)")
         conn.rollback()
     assert ("AccessExclusiveLock", "odds_history") in control.seen, control.seen
@@ -314,25 +357,35 @@ def test_creation_and_retention_never_take_access_exclusive_on_a_parent(database
 
 def test_retention_drops_old_days_and_never_the_runway(database_url: str) -> None:
     old = _days(TODAY - timedelta(days=12), TODAY - timedelta(days=2))
-    first = run_maintenance(database_url, _settings(database_url, partition_days_ahead=2,
-                                                    retention_days=0),
-                            today=TODAY, extra_days=old, sleep=NO_SLEEP)
+    first = run_maintenance(
+        database_url,
+        _settings(database_url, partition_days_ahead=2, retention_days=0),
+        today=TODAY,
+        extra_days=old,
+        sleep=NO_SLEEP,
+    )
     assert first.status == "ok" and len(first.created) == 2 * 15
     every = _names(_layout(database_url))
     with connect(database_url, autocommit=True) as conn:
         _insert_odds(conn, day_bounds(old[0])[0] + timedelta(hours=1))
 
     # retention_days=0 keeps everything, however old.
-    keep_all = run_maintenance(database_url, _settings(database_url, partition_days_ahead=2,
-                                                       retention_days=0),
-                               today=TODAY, sleep=NO_SLEEP)
+    keep_all = run_maintenance(
+        database_url,
+        _settings(database_url, partition_days_ahead=2, retention_days=0),
+        today=TODAY,
+        sleep=NO_SLEEP,
+    )
     assert keep_all.status == "ok" and keep_all.retired == [] and keep_all.created == []
     assert _names(_layout(database_url)) == every
 
     # Keep 5 days: the cutoff is TODAY-5, so TODAY-12 .. TODAY-6 go.
-    five = run_maintenance(database_url, _settings(database_url, partition_days_ahead=2,
-                                                   retention_days=5),
-                           today=TODAY, sleep=NO_SLEEP)
+    five = run_maintenance(
+        database_url,
+        _settings(database_url, partition_days_ahead=2, retention_days=5),
+        today=TODAY,
+        sleep=NO_SLEEP,
+    )
     gone = _days(TODAY - timedelta(days=12), TODAY - timedelta(days=6))
     assert five.status == "ok"
     assert sorted(five.retired) == sorted(partition_name(p, d) for p in PARENTS for d in gone)
@@ -343,29 +396,44 @@ def test_retention_drops_old_days_and_never_the_runway(database_url: str) -> Non
             assert all(_is_partition(conn, partition_name(p, day)) for p in PARENTS)
 
     # The shortest retention still never touches yesterday, today or the future.
-    one = run_maintenance(database_url, _settings(database_url, partition_days_ahead=2,
-                                                  retention_days=1),
-                          today=TODAY, sleep=NO_SLEEP)
+    one = run_maintenance(
+        database_url,
+        _settings(database_url, partition_days_ahead=2, retention_days=1),
+        today=TODAY,
+        sleep=NO_SLEEP,
+    )
     assert one.status == "ok"
     assert sorted(one.retired) == sorted(
-        partition_name(p, d) for p in PARENTS
-        for d in _days(TODAY - timedelta(days=5), TODAY - timedelta(days=2)))
+        partition_name(p, d)
+        for p in PARENTS
+        for d in _days(TODAY - timedelta(days=5), TODAY - timedelta(days=2))
+    )
     assert _names(_layout(database_url)) == {
-        partition_name(p, d) for p in PARENTS
-        for d in _days(TODAY - timedelta(days=1), TODAY + timedelta(days=2))}
+        partition_name(p, d)
+        for p in PARENTS
+        for d in _days(TODAY - timedelta(days=1), TODAY + timedelta(days=2))
+    }
 
 
 def test_retention_with_keep_detached_moves_old_days_to_the_archive(database_url: str) -> None:
     old = _days(TODAY - timedelta(days=4), TODAY - timedelta(days=2))
-    run_maintenance(database_url, _settings(database_url, partition_days_ahead=1, retention_days=0),
-                    today=TODAY, extra_days=old, sleep=NO_SLEEP)
+    run_maintenance(
+        database_url,
+        _settings(database_url, partition_days_ahead=1, retention_days=0),
+        today=TODAY,
+        extra_days=old,
+        sleep=NO_SLEEP,
+    )
     oldest_row = day_bounds(old[0])[0] + timedelta(hours=3)
     with connect(database_url, autocommit=True) as conn:
         _insert_odds(conn, oldest_row)
 
-    result = run_maintenance(database_url, _settings(database_url, partition_days_ahead=1,
-                                                     retention_days=1, keep_detached=True),
-                             today=TODAY, sleep=NO_SLEEP)
+    result = run_maintenance(
+        database_url,
+        _settings(database_url, partition_days_ahead=1, retention_days=1, keep_detached=True),
+        today=TODAY,
+        sleep=NO_SLEEP,
+    )
     assert result.status == "ok"
     assert sorted(result.retired) == sorted(partition_name(p, d) for p in PARENTS for d in old)
     with connect(database_url, autocommit=True) as conn:
@@ -378,8 +446,10 @@ def test_retention_with_keep_detached_moves_old_days_to_the_archive(database_url
         assert archived == [(oldest_row,)]
         assert conn.execute("select count(*) from odds_history").fetchone() == (0,)
     assert _names(_layout(database_url)) == {
-        partition_name(p, d) for p in PARENTS
-        for d in _days(TODAY - timedelta(days=1), TODAY + timedelta(days=1))}
+        partition_name(p, d)
+        for p in PARENTS
+        for d in _days(TODAY - timedelta(days=1), TODAY + timedelta(days=1))
+    }
 
 
 # ----------------------------------------------------------------------------------------------
@@ -388,8 +458,11 @@ def test_retention_with_keep_detached_moves_old_days_to_the_archive(database_url
 
 
 def _pending(conn: psycopg.Connection, name: str) -> bool | None:
-    row = conn.execute("select i.inhdetachpending from pg_inherits i join pg_class c "
-                       "on c.oid = i.inhrelid where c.relname = %s", (name,)).fetchone()
+    row = conn.execute(
+        "select i.inhdetachpending from pg_inherits i join pg_class c "
+        "on c.oid = i.inhrelid where c.relname = %s",
+        (name,),
+    ).fetchone()
     return None if row is None else bool(row[0])
 
 
@@ -409,8 +482,10 @@ def test_an_interrupted_concurrent_detach_is_finalized(
     assert run_maintenance(database_url, settings, today=TODAY, sleep=NO_SLEEP).status == "ok"
     victim = partition_name("odds_history", TODAY - timedelta(days=1))
 
-    with connect(database_url, application_name="reader") as reader, \
-            connect(database_url, autocommit=True, application_name="detacher") as detacher:
+    with (
+        connect(database_url, application_name="reader") as reader,
+        connect(database_url, autocommit=True, application_name="detacher") as detacher,
+    ):
         # An open transaction that has read the parent: the detach's second phase waits for it.
         reader.execute("select count(*) from odds_history").fetchone()
         detacher.execute("set statement_timeout = '300ms'")
@@ -433,7 +508,8 @@ def test_an_interrupted_concurrent_detach_is_finalized(
     finals = [o for o in result.outcomes if o.action == "finalize"]
     assert [(o.name, o.status) for o in finals] == [(victim, "finalized")]
     assert result.outcomes.index(finals[0]) < min(
-        i for i, o in enumerate(result.outcomes) if o.action == "retire")
+        i for i, o in enumerate(result.outcomes) if o.action == "retire"
+    )
     assert victim in result.retired
     with connect(database_url, autocommit=True) as conn:
         assert _pending(conn, victim) is None and not _exists(conn, victim)
@@ -459,26 +535,39 @@ def test_a_second_maintainer_skips_and_changes_nothing(
         assert "another maintainer" in (result.error or "")
         assert result.outcomes == [] and result.created == [] and result.run_id is None
 
-        code = main(["partitions", "apply", "--today", TODAY.isoformat(),
-                     "--database-url", database_url])
+        code = main(
+            ["partitions", "apply", "--today", TODAY.isoformat(), "--database-url", database_url]
+        )
         captured = capsys.readouterr()
         assert code == 0
         assert "another maintainer" in captured.out
 
         assert _layout(database_url) == before == []
-        assert holder.execute("select count(*) from partition_maintenance_runs").fetchone() == runs_before
+        assert (
+            holder.execute("select count(*) from partition_maintenance_runs").fetchone()
+            == runs_before
+        )
         holder.execute("select pg_advisory_unlock(%s)", (int(LockKey.PARTITION_MAINTENANCE),))
 
     # Once the lock is free, the same call does the work.
-    assert run_maintenance(database_url, _settings(database_url), today=TODAY,
-                           sleep=NO_SLEEP).status == "ok"
+    assert (
+        run_maintenance(database_url, _settings(database_url), today=TODAY, sleep=NO_SLEEP).status
+        == "ok"
+    )
 
 
 def test_a_long_reader_defers_retention_instead_of_failing_it(database_url: str) -> None:
     old = [TODAY - timedelta(days=5), TODAY - timedelta(days=4)]
-    run_maintenance(database_url, _settings(database_url, partition_days_ahead=1, retention_days=0),
-                    today=TODAY, extra_days=old, sleep=NO_SLEEP)
-    settings = _settings(database_url, partition_days_ahead=1, retention_days=2, lock_timeout_ms=300)
+    run_maintenance(
+        database_url,
+        _settings(database_url, partition_days_ahead=1, retention_days=0),
+        today=TODAY,
+        extra_days=old,
+        sleep=NO_SLEEP,
+    )
+    settings = _settings(
+        database_url, partition_days_ahead=1, retention_days=2, lock_timeout_ms=300
+    )
     with connect(database_url, application_name="long-reader") as reader:
         reader.execute("select count(*) from odds_history").fetchone()  # e.g. a report query
         result = run_maintenance(database_url, settings, today=TODAY, sleep=NO_SLEEP)

@@ -55,7 +55,8 @@ def test_seventy_two_hours_without_maintenance_lose_no_row(database_url: str) ->
                 failed += 1
         stored = conn.execute("select count(*) from odds_history").fetchone()
         days = conn.execute(
-            "select count(*) from pg_inherits where inhparent = 'odds_history'::regclass").fetchone()
+            "select count(*) from pg_inherits where inhparent = 'odds_history'::regclass"
+        ).fetchone()
     assert failed == 0
     assert stored == (written,) and written == 72 * 5
     # The write path really had to create days: the first run only made yesterday..tomorrow.
@@ -64,19 +65,33 @@ def test_seventy_two_hours_without_maintenance_lose_no_row(database_url: str) ->
 
 def test_rows_without_a_partition_fail_and_ensure_fixes_that(database_url: str) -> None:
     settings = _settings(database_url)
-    instant = datetime(2025, 7, 17, 11, 16, 59, 189042, tzinfo=UTC)  # a real sample's generated_time
+    instant = datetime(
+        2025, 7, 17, 11, 16, 59, 189042, tzinfo=UTC
+    )  # a real sample's generated_time
     with connect(database_url, autocommit=True) as conn:
         with pytest.raises(psycopg.errors.CheckViolation):
             _insert_odds(conn, [instant])
-        result = ensure_days_for(database_url, settings, [instant],
-                                 clock=FixedClock(datetime(2025, 7, 17, 12, tzinfo=UTC)), sleep=NO_SLEEP)
+        result = ensure_days_for(
+            database_url,
+            settings,
+            [instant],
+            clock=FixedClock(datetime(2025, 7, 17, 12, tzinfo=UTC)),
+            sleep=NO_SLEEP,
+        )
         assert result.ready_days == {date(2025, 7, 17)}
-        assert set(result.created) == {partition_name("odds_history", date(2025, 7, 17)),
-                                       partition_name("money_flow_history", date(2025, 7, 17))}
+        assert set(result.created) == {
+            partition_name("odds_history", date(2025, 7, 17)),
+            partition_name("money_flow_history", date(2025, 7, 17)),
+        }
         assert _insert_odds(conn, [instant]) == 1
         # Asking again creates nothing: the days exist.
-        again = ensure_days_for(database_url, settings, [instant],
-                                clock=FixedClock(datetime(2025, 7, 17, 12, tzinfo=UTC)), sleep=NO_SLEEP)
+        again = ensure_days_for(
+            database_url,
+            settings,
+            [instant],
+            clock=FixedClock(datetime(2025, 7, 17, 12, tzinfo=UTC)),
+            sleep=NO_SLEEP,
+        )
         assert again.created == () and again.refused == {}
 
 
@@ -86,19 +101,28 @@ def test_absurd_timestamps_are_refused_with_a_reason_and_quarantined(database_ur
     good = now - timedelta(hours=1)
     too_old = datetime(1999, 12, 31, 23, 59, tzinfo=UTC)
     too_new = now + timedelta(days=31)
-    result = ensure_days_for(database_url, settings, [good, too_old, too_new], clock=FixedClock(now),
-                             sleep=NO_SLEEP)
+    result = ensure_days_for(
+        database_url, settings, [good, too_old, too_new], clock=FixedClock(now), sleep=NO_SLEEP
+    )
     assert result.ready_days == {racing_day_of(good)}
     assert set(result.refused) == {1, 2}
     assert "RACEDAY_HISTORY_EARLIEST" in result.refused[1]
     assert "RACEDAY_HISTORY_MAX_AHEAD_DAYS" in result.refused[2]
     with connect(database_url, autocommit=True) as conn:
         with conn.transaction():
-            kept = quarantine(conn, [
-                QuarantineEntry("odds_history", {"entrant_id": str(uuid.uuid4()), "odds": 2.5},
-                                result.refused[i], instant, source="race 0f57e087")
-                for i, instant in ((1, too_old), (2, too_new))
-            ])
+            kept = quarantine(
+                conn,
+                [
+                    QuarantineEntry(
+                        "odds_history",
+                        {"entrant_id": str(uuid.uuid4()), "odds": 2.5},
+                        result.refused[i],
+                        instant,
+                        source="race 0f57e087",
+                    )
+                    for i, instant in ((1, too_old), (2, too_new))
+                ],
+            )
         assert kept == 2
         rows = conn.execute(
             "select parent_table, event_timestamp, reason, source from partition_quarantine order by event_timestamp"
@@ -106,8 +130,10 @@ def test_absurd_timestamps_are_refused_with_a_reason_and_quarantined(database_ur
         # Nothing was created for the absurd days.
         made = conn.execute(
             "select count(*) from pg_class where relname in (%s, %s)",
-            (partition_name("odds_history", racing_day_of(too_old)),
-             partition_name("odds_history", racing_day_of(too_new))),
+            (
+                partition_name("odds_history", racing_day_of(too_old)),
+                partition_name("odds_history", racing_day_of(too_new)),
+            ),
         ).fetchone()
     assert [r[1] for r in rows] == [too_old, too_new]
     assert all(r[0] == "odds_history" and r[3] == "race 0f57e087" for r in rows)
@@ -120,8 +146,13 @@ def test_a_day_that_cannot_be_created_is_refused_not_lost(database_url: str) -> 
     instant = datetime(2025, 8, 20, 3, 1, 5, tzinfo=UTC)
     with connect(database_url, autocommit=True) as conn:
         conn.execute(f"create table {partition_name('odds_history', date(2025, 8, 20))} (x int)")
-    result = ensure_days_for(database_url, settings, [instant],
-                             clock=FixedClock(datetime(2025, 8, 20, 4, tzinfo=UTC)), sleep=NO_SLEEP)
+    result = ensure_days_for(
+        database_url,
+        settings,
+        [instant],
+        clock=FixedClock(datetime(2025, 8, 20, 4, tzinfo=UTC)),
+        sleep=NO_SLEEP,
+    )
     assert 0 in result.refused
     assert "not a partition of odds_history" in result.refused[0]
     assert date(2025, 8, 20) not in result.ready_days

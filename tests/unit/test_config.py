@@ -11,8 +11,13 @@ from raceday.errors import ConfigError
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("DATABASE_URL", "RACEDAY_HOME", "RACEDAY_TIMEZONE", "RACEDAY_PARTITION_DAYS_AHEAD",
-                 "RACEDAY_RETENTION_DAYS"):
+    for name in (
+        "DATABASE_URL",
+        "RACEDAY_HOME",
+        "RACEDAY_TIMEZONE",
+        "RACEDAY_PARTITION_DAYS_AHEAD",
+        "RACEDAY_RETENTION_DAYS",
+    ):
         monkeypatch.delenv(name, raising=False)
     settings = load_settings()
     assert settings.database_url is None
@@ -42,8 +47,9 @@ def test_environment_and_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
         ("DATABASE_URL", "mysql://root@localhost/x", "postgresql://"),
     ],
 )
-def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, variable: str, value: str,
-                                      says: str) -> None:
+def test_bad_values_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, says: str
+) -> None:
     monkeypatch.setenv(variable, value)
     with pytest.raises(ConfigError) as caught:
         load_settings()

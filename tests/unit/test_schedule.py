@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,8 +16,16 @@ NZ = ZoneInfo("Pacific/Auckland")
 
 @pytest.mark.parametrize(
     "day",
-    [date(2026, 4, 4), date(2026, 4, 5), date(2026, 4, 6), date(2026, 9, 26), date(2026, 9, 27),
-     date(2026, 9, 28), date(2025, 7, 17), date(2040, 12, 31)],
+    [
+        date(2026, 4, 4),
+        date(2026, 4, 5),
+        date(2026, 4, 6),
+        date(2026, 9, 26),
+        date(2026, 9, 27),
+        date(2026, 9, 28),
+        date(2025, 7, 17),
+        date(2040, 12, 31),
+    ],
 )
 def test_midnight_fires_at_the_start_of_each_racing_day(day: date) -> None:
     trigger = midnight_trigger("Pacific/Auckland")
@@ -51,7 +60,7 @@ def test_hourly_safety_net_fires_every_hour_across_the_april_change() -> None:
         assert fire is not None
         fires.append(fire.astimezone(UTC))
         previous, now = fire, fire + timedelta(seconds=1)
-    gaps = {b - a for a, b in zip(fires, fires[1:], strict=False)}
+    gaps = {b - a for a, b in itertools.pairwise(fires)}
     assert gaps == {timedelta(hours=1)}, gaps
 
 
@@ -63,5 +72,6 @@ def test_apscheduler_cron_still_skips_a_midnight_on_the_dst_start_day() -> None:
     cron = CronTrigger(hour=0, minute=0, second=0, timezone=NZ)
     after_midnight = datetime(2026, 9, 27, 0, 0, 1, tzinfo=NZ)
     assert cron.get_next_fire_time(None, after_midnight) == datetime(2026, 9, 29, tzinfo=NZ)
-    assert midnight_trigger("Pacific/Auckland").get_next_fire_time(None, after_midnight) == datetime(
-        2026, 9, 28, tzinfo=NZ)
+    assert midnight_trigger("Pacific/Auckland").get_next_fire_time(
+        None, after_midnight
+    ) == datetime(2026, 9, 28, tzinfo=NZ)

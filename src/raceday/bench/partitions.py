@@ -12,6 +12,7 @@ from typing import Any
 
 from psycopg import sql
 
+from raceday.bench.stats import summary
 from raceday.config import Settings
 from raceday.db import migrate
 from raceday.db.target import connect, with_database
@@ -19,8 +20,6 @@ from raceday.partitions.ddl import DdlRunner, RetryPolicy
 from raceday.partitions.maintain import run_maintenance
 from raceday.partitions.naming import partition_name
 from raceday.racing_day import day_bounds, format_bound
-
-from raceday.bench.stats import summary
 
 __all__ = ["bench_partitions"]
 
@@ -31,9 +30,14 @@ def _raw_create(conn: Any, day: date) -> None:
     # The floor: what the earlier system did, ACCESS EXCLUSIVE on the parent and all.
     lower, upper = day_bounds(day)
     for parent in PARENTS:
-        conn.execute(sql.SQL("create table {} partition of {} for values from ({}) to ({})").format(
-            sql.Identifier(partition_name(parent, day)), sql.Identifier(parent),
-            sql.Literal(format_bound(lower)), sql.Literal(format_bound(upper))))
+        conn.execute(
+            sql.SQL("create table {} partition of {} for values from ({}) to ({})").format(
+                sql.Identifier(partition_name(parent, day)),
+                sql.Identifier(parent),
+                sql.Literal(format_bound(lower)),
+                sql.Literal(format_bound(upper)),
+            )
+        )
 
 
 def bench_partitions(server_url: str, settings: Settings, *, days: int = 40) -> dict[str, Any]:
@@ -49,7 +53,10 @@ def bench_partitions(server_url: str, settings: Settings, *, days: int = 40) -> 
             runner = DdlRunner(conn, RetryPolicy(lock_timeout_ms=settings.lock_timeout_ms))
             ours, floor, retire = [], [], []
             for n in range(days):
-                day, floor_day = date(2030, 1, 1) + timedelta(days=n), date(2032, 1, 1) + timedelta(days=n)
+                day, floor_day = (
+                    date(2030, 1, 1) + timedelta(days=n),
+                    date(2032, 1, 1) + timedelta(days=n),
+                )
                 started = time.perf_counter()
                 for parent in PARENTS:
                     outcome = runner.create(parent, day, partition_name(parent, day))
@@ -71,7 +78,9 @@ def bench_partitions(server_url: str, settings: Settings, *, days: int = 40) -> 
             for parent in PARENTS:  # leave only the maintained tables for the 30-day run
                 for (child,) in conn.execute(
                     "select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid "
-                    "where i.inhparent = %s::regclass", (parent,)).fetchall():
+                    "where i.inhparent = %s::regclass",
+                    (parent,),
+                ).fetchall():
                     conn.execute(sql.SQL("drop table {}").format(sql.Identifier(child)))
         ahead = settings.model_copy(update={"partition_days_ahead": 30, "retention_days": 0})
         result = run_maintenance(url, ahead, today=date(2034, 1, 1), triggered_by="bench")
@@ -83,10 +92,17 @@ def bench_partitions(server_url: str, settings: Settings, *, days: int = 40) -> 
             floor_30 = (time.perf_counter() - started) * 1000
     finally:
         with connect(server_url, autocommit=True) as admin:
-            admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
-    report: dict[str, Any] = {"days": days, **summary("create_day_", ours),
-                              **summary("floor_create_day_", floor)}
-    report["ratio_create_day_p50"] = round(report["create_day_p50_ms"] / report["floor_create_day_p50_ms"], 2)
+            admin.execute(
+                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+            )
+    report: dict[str, Any] = {
+        "days": days,
+        **summary("create_day_", ours),
+        **summary("floor_create_day_", floor),
+    }
+    report["ratio_create_day_p50"] = round(
+        report["create_day_p50_ms"] / report["floor_create_day_p50_ms"], 2
+    )
     report.update(summary("retire_day_", retire))
     # days_ahead=30 means yesterday, today and 30 days ahead: 32 days, both parents, one run.
     report["runway_days"] = len(result.created) // len(PARENTS)

@@ -15,5 +15,7 @@ def p95(samples: Sequence[float]) -> float:
 
 
 def summary(prefix: str, samples: Sequence[float]) -> dict[str, float]:
-    return {f"{prefix}p50_ms": round(statistics.median(samples), 3),
-            f"{prefix}p95_ms": round(p95(samples), 3)}
+    return {
+        f"{prefix}p50_ms": round(statistics.median(samples), 3),
+        f"{prefix}p95_ms": round(p95(samples), 3),
+    }

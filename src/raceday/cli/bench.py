@@ -11,8 +11,9 @@ from raceday.cli.context import open_database, settings_from
 from raceday.cli.options import DatabaseUrlOption
 from raceday.db.target import with_database
 
-app = typer.Typer(help="Benchmarks reported as ratios to a floor measured in the same run.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Benchmarks reported as ratios to a floor measured in the same run.", no_args_is_help=True
+)
 
 
 @app.command()

@@ -18,6 +18,8 @@ def settings_from(database_url: str | None = None, **overrides: Any) -> Settings
 def open_database(settings: Settings) -> Database:
     database = resolve_database(settings)
     if database.embedded is not None:
-        render.info(f"using the embedded PostgreSQL in {database.embedded.pgdata} "
-                    f"(set DATABASE_URL to use another server)")
+        render.info(
+            f"using the embedded PostgreSQL in {database.embedded.pgdata} "
+            f"(set DATABASE_URL to use another server)"
+        )
     return database

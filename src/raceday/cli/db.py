@@ -32,8 +32,14 @@ def upgrade(
     database = open_database(settings_from(database_url))
     result = migrate.upgrade(database.url, revision)
     if json:
-        render.emit_json({"from": result.before, "to": result.after, "changed": result.changed,
-                          "steps": list(result.steps)})
+        render.emit_json(
+            {
+                "from": result.before,
+                "to": result.after,
+                "changed": result.changed,
+                "steps": list(result.steps),
+            }
+        )
     elif not result.changed:
         render.out.print(f"schema already at {result.after or 'base'}; nothing to do")
     else:
@@ -42,7 +48,9 @@ def upgrade(
 
 @app.command()
 def downgrade(
-    revision: Annotated[str, typer.Argument(help="Target revision, or 'base' to remove everything.")],
+    revision: Annotated[
+        str, typer.Argument(help="Target revision, or 'base' to remove everything.")
+    ],
     database_url: DatabaseUrlOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -53,10 +61,18 @@ def downgrade(
     database = open_database(settings_from(database_url))
     result = migrate.downgrade(database.url, revision)
     if json:
-        render.emit_json({"from": result.before, "to": result.after, "changed": result.changed,
-                          "steps": list(result.steps)})
+        render.emit_json(
+            {
+                "from": result.before,
+                "to": result.after,
+                "changed": result.changed,
+                "steps": list(result.steps),
+            }
+        )
     else:
-        render.out.print(f"schema downgraded: {result.before or 'base'} -> {result.after or 'base'}")
+        render.out.print(
+            f"schema downgraded: {result.before or 'base'} -> {result.after or 'base'}"
+        )
 
 
 @app.command()
@@ -82,12 +98,21 @@ def history(json: JsonOption = False) -> None:
     """
     revisions = migrate.history()
     if json:
-        render.emit_json([{"revision": r.revision, "down_revision": r.down_revision, "doc": r.doc}
-                          for r in revisions])
+        render.emit_json(
+            [
+                {"revision": r.revision, "down_revision": r.down_revision, "doc": r.doc}
+                for r in revisions
+            ]
+        )
         return
-    render.table("schema revisions", ["revision", "follows", "what it does"],
-                 [(r.revision, r.down_revision or "base", r.doc.splitlines()[0] if r.doc else "")
-                  for r in revisions])
+    render.table(
+        "schema revisions",
+        ["revision", "follows", "what it does"],
+        [
+            (r.revision, r.down_revision or "base", r.doc.splitlines()[0] if r.doc else "")
+            for r in revisions
+        ],
+    )
 
 
 @app.command()
@@ -101,14 +126,32 @@ def summary(database_url: DatabaseUrlOption = None, json: JsonOption = False) ->
     with connect(database.url) as conn:
         tables = table_summaries(conn)
     if json:
-        render.emit_json({"database": database.description, "current": at, "head": head,
-                          "tables": [t.to_dict() for t in tables]})
+        render.emit_json(
+            {
+                "database": database.description,
+                "current": at,
+                "head": head,
+                "tables": [t.to_dict() for t in tables],
+            }
+        )
         return
     render.out.print(f"database: {database.description}")
-    render.out.print(f"schema version: {at or 'base'}" + ("" if at == head else f" (head is {head})"))
-    render.table("tables", ["table", "columns", "rows", "partitions"],
-                 [(t.name, t.columns, f"~{t.rows}" if t.rows_estimated else t.rows,
-                   t.partitions if t.partitioned else "") for t in tables])
+    render.out.print(
+        f"schema version: {at or 'base'}" + ("" if at == head else f" (head is {head})")
+    )
+    render.table(
+        "tables",
+        ["table", "columns", "rows", "partitions"],
+        [
+            (
+                t.name,
+                t.columns,
+                f"~{t.rows}" if t.rows_estimated else t.rows,
+                t.partitions if t.partitioned else "",
+            )
+            for t in tables
+        ],
+    )
 
 
 @server_app.command("status")
@@ -120,10 +163,15 @@ def server_status(json: JsonOption = False) -> None:
     settings = settings_from()
     server = find_embedded(settings.home)
     if json:
-        render.emit_json({"running": server is not None, "home": str(settings.home),
-                          "pgdata": str(server.pgdata) if server else None,
-                          "pid": server.pid if server else None,
-                          "uri": server.uri() if server else None})
+        render.emit_json(
+            {
+                "running": server is not None,
+                "home": str(settings.home),
+                "pgdata": str(server.pgdata) if server else None,
+                "pid": server.pid if server else None,
+                "uri": server.uri() if server else None,
+            }
+        )
     elif server is None:
         render.out.print(f"no embedded PostgreSQL runs under {settings.home}")
     else:
@@ -141,5 +189,8 @@ def server_stop() -> None:
     """
     settings = settings_from()
     stopped = stop_embedded(settings.home)
-    render.out.print(f"stopped the embedded PostgreSQL (pid {stopped.pid})" if stopped
-                     else f"no embedded PostgreSQL runs under {settings.home}")
+    render.out.print(
+        f"stopped the embedded PostgreSQL (pid {stopped.pid})"
+        if stopped
+        else f"no embedded PostgreSQL runs under {settings.home}"
+    )

@@ -24,7 +24,9 @@ from raceday.partitions import (
 )
 from raceday.racing_day import days_between
 
-app = typer.Typer(help="Daily partitions aligned to the New Zealand racing day.", no_args_is_help=True)
+app = typer.Typer(
+    help="Daily partitions aligned to the New Zealand racing day.", no_args_is_help=True
+)
 
 
 def _parse_day(value: str | None) -> date | None:
@@ -38,8 +40,11 @@ def _parse_day(value: str | None) -> date | None:
 
 TodayOption = Annotated[
     str | None,
-    typer.Option("--today", metavar="YYYY-MM-DD",
-                 help="Act as if it were this racing day (default: today in RACEDAY_TIMEZONE)."),
+    typer.Option(
+        "--today",
+        metavar="YYYY-MM-DD",
+        help="Act as if it were this racing day (default: today in RACEDAY_TIMEZONE).",
+    ),
 ]
 
 
@@ -49,7 +54,9 @@ def _today(settings_today: str | None, settings: object) -> date:
 
 
 @app.command()
-def plan(today: TodayOption = None, database_url: DatabaseUrlOption = None, json: JsonOption = False) -> None:
+def plan(
+    today: TodayOption = None, database_url: DatabaseUrlOption = None, json: JsonOption = False
+) -> None:
     """Show what maintenance would create, retire and report — touching nothing.
 
     Example: raceday partitions plan --today 2026-04-05 --json
@@ -62,38 +69,57 @@ def plan(today: TodayOption = None, database_url: DatabaseUrlOption = None, json
     if json:
         render.emit_json(the_plan.to_dict())
         return
-    render.out.print(f"racing day {day}: {len(the_plan.create)} to create, "
-                     f"{len(the_plan.retire)} to retire, {len(the_plan.finalize)} detaches to finish")
+    render.out.print(
+        f"racing day {day}: {len(the_plan.create)} to create, "
+        f"{len(the_plan.retire)} to retire, {len(the_plan.finalize)} detaches to finish"
+    )
     if the_plan.create:
-        render.table("to create", ["partition", "racing day", "from (UTC)", "to (UTC)"],
-                     [(s.name, s.day, s.lower.isoformat(), s.upper.isoformat()) for s in the_plan.create])
+        render.table(
+            "to create",
+            ["partition", "racing day", "from (UTC)", "to (UTC)"],
+            [(s.name, s.day, s.lower.isoformat(), s.upper.isoformat()) for s in the_plan.create],
+        )
     if the_plan.retire or the_plan.finalize:
-        render.table("to retire", ["partition", "action"],
-                     [(s.name, "detach, keep" if s.keep_table else "detach, drop") for s in the_plan.retire]
-                     + [(s.name, "finish detach") for s in the_plan.finalize])
+        render.table(
+            "to retire",
+            ["partition", "action"],
+            [(s.name, "detach, keep" if s.keep_table else "detach, drop") for s in the_plan.retire]
+            + [(s.name, "finish detach") for s in the_plan.finalize],
+        )
     _print_problems([p.to_dict() for p in the_plan.problems])
 
 
 def _print_problems(problems: list[dict[str, object]]) -> None:
     if problems:
-        render.table("problems", ["kind", "parent", "table", "detail"],
-                     [(p["kind"], p["parent"], p["name"], p["detail"]) for p in problems])
+        render.table(
+            "problems",
+            ["kind", "parent", "table", "detail"],
+            [(p["kind"], p["parent"], p["name"], p["detail"]) for p in problems],
+        )
 
 
 def _report_run(result: MaintenanceResult, json: bool) -> None:
     get_logger("raceday.partitions").info(
-        "partition_maintenance", status=result.status, today=result.today.isoformat(),
-        created=len(result.created), retired=len(result.retired), deferred=len(result.deferred),
-        failed=len(result.failed), duration_ms=round(result.duration_ms, 1))
+        "partition_maintenance",
+        status=result.status,
+        today=result.today.isoformat(),
+        created=len(result.created),
+        retired=len(result.retired),
+        deferred=len(result.deferred),
+        failed=len(result.failed),
+        duration_ms=round(result.duration_ms, 1),
+    )
     if json:
         render.emit_json(result.to_dict())
         return
     if result.status == "skipped":
         render.out.print("another maintainer is running; nothing done")
         return
-    render.out.print(f"maintenance {result.status} in {result.duration_ms:.0f} ms: "
-                     f"{len(result.created)} created, {len(result.retired)} retired, "
-                     f"{len(result.deferred)} deferred, {len(result.failed)} failed")
+    render.out.print(
+        f"maintenance {result.status} in {result.duration_ms:.0f} ms: "
+        f"{len(result.created)} created, {len(result.retired)} retired, "
+        f"{len(result.deferred)} deferred, {len(result.failed)} failed"
+    )
     for line in result.deferred:
         render.out.print(f"  deferred: {line} (will be retried by the next run)")
     for line in result.failed:
@@ -103,7 +129,9 @@ def _report_run(result: MaintenanceResult, json: bool) -> None:
 
 
 @app.command()
-def apply(today: TodayOption = None, database_url: DatabaseUrlOption = None, json: JsonOption = False) -> None:
+def apply(
+    today: TodayOption = None, database_url: DatabaseUrlOption = None, json: JsonOption = False
+) -> None:
     """Create the missing days, retire old ones, finish interrupted detaches (one maintainer at a time).
 
     Exit 1 when a step failed; a step deferred by a lock timeout is retried by the next run.
@@ -131,7 +159,9 @@ def _status(settings_url: str | None, today: str | None) -> PartitionStatus:
 
 
 @app.command()
-def status(today: TodayOption = None, database_url: DatabaseUrlOption = None, json: JsonOption = False) -> None:
+def status(
+    today: TodayOption = None, database_url: DatabaseUrlOption = None, json: JsonOption = False
+) -> None:
     """Runway days, oldest and newest day, partitions per parent, quarantine, last run.
 
     Exit 1 when the runway is under 2 days or the last run failed.
@@ -143,23 +173,46 @@ def status(today: TodayOption = None, database_url: DatabaseUrlOption = None, js
     if json:
         render.emit_json(state.to_dict())
     else:
-        render.out.print(f"racing day {state.today}; runway {state.runway_days} day(s) "
-                         f"({'ok' if state.runway_ok else f'LOW, need {state.min_runway_days}'}); "
-                         f"{state.quarantine_rows} quarantined row(s)")
-        render.table("partitions", ["parent", "zone", "partitions", "oldest day", "newest day",
-                                    "runway days", "problems"],
-                     [(p.parent, p.zone, p.partitions, p.oldest_day, p.newest_day, p.runway_days,
-                       len(p.problems)) for p in state.parents])
+        render.out.print(
+            f"racing day {state.today}; runway {state.runway_days} day(s) "
+            f"({'ok' if state.runway_ok else f'LOW, need {state.min_runway_days}'}); "
+            f"{state.quarantine_rows} quarantined row(s)"
+        )
+        render.table(
+            "partitions",
+            ["parent", "zone", "partitions", "oldest day", "newest day", "runway days", "problems"],
+            [
+                (
+                    p.parent,
+                    p.zone,
+                    p.partitions,
+                    p.oldest_day,
+                    p.newest_day,
+                    p.runway_days,
+                    len(p.problems),
+                )
+                for p in state.parents
+            ],
+        )
         run = state.last_run
-        render.out.print("last run: " + (f"{run['status']} at {run['started_at']} ({run['triggered_by']}), "
-                                         f"{run['created']} created, {run['retired']} retired, "
-                                         f"{run['deferred']} deferred" if run else "never"))
+        render.out.print(
+            "last run: "
+            + (
+                f"{run['status']} at {run['started_at']} ({run['triggered_by']}), "
+                f"{run['created']} created, {run['retired']} retired, "
+                f"{run['deferred']} deferred"
+                if run
+                else "never"
+            )
+        )
     if not state.runway_ok or last_failed:
         raise typer.Exit(1)
 
 
 @app.command()
-def verify(today: TodayOption = None, database_url: DatabaseUrlOption = None, json: JsonOption = False) -> None:
+def verify(
+    today: TodayOption = None, database_url: DatabaseUrlOption = None, json: JsonOption = False
+) -> None:
     """Check gaps, overlaps, bounds off the calendar, unexpected children, missing indexes, pending detaches.
 
     Exit 1 when any problem is found (or the runway is under 2 days).
@@ -169,8 +222,14 @@ def verify(today: TodayOption = None, database_url: DatabaseUrlOption = None, js
     state = _status(database_url, today)
     problems = [p.to_dict() for p in state.problems]
     if json:
-        render.emit_json({"today": state.today.isoformat(), "healthy": state.healthy,
-                          "runway_days": state.runway_days, "problems": problems})
+        render.emit_json(
+            {
+                "today": state.today.isoformat(),
+                "healthy": state.healthy,
+                "runway_days": state.runway_days,
+                "problems": problems,
+            }
+        )
     elif problems:
         _print_problems(problems)
     else:
@@ -181,8 +240,12 @@ def verify(today: TodayOption = None, database_url: DatabaseUrlOption = None, js
 
 @app.command()
 def ensure(
-    from_day: Annotated[str, typer.Option("--from", metavar="YYYY-MM-DD", help="First racing day.")],
-    to_day: Annotated[str, typer.Option("--to", metavar="YYYY-MM-DD", help="Last racing day (inclusive).")],
+    from_day: Annotated[
+        str, typer.Option("--from", metavar="YYYY-MM-DD", help="First racing day.")
+    ],
+    to_day: Annotated[
+        str, typer.Option("--to", metavar="YYYY-MM-DD", help="Last racing day (inclusive).")
+    ],
     database_url: DatabaseUrlOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -199,8 +262,9 @@ def ensure(
     settings = settings_from(database_url)
     database = open_database(settings)
     configure_logging(settings.log_format, settings.log_level)
-    result = run_maintenance(database.url, settings, triggered_by="ensure",
-                             extra_days=days_between(first, last))
+    result = run_maintenance(
+        database.url, settings, triggered_by="ensure", extra_days=days_between(first, last)
+    )
     observe_maintenance(result)
     _report_run(result, json)
     if result.status == "skipped":
@@ -213,7 +277,9 @@ def ensure(
 @app.command()
 def watch(
     database_url: DatabaseUrlOption = None,
-    metrics_port: Annotated[int | None, typer.Option(help="Serve Prometheus metrics on this port.")] = None,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve Prometheus metrics on this port.")
+    ] = None,
 ) -> None:
     """Run maintenance now, then at 00:00 in the racing-day zone and hourly, until interrupted.
 

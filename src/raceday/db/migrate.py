@@ -8,7 +8,6 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 
@@ -50,8 +49,11 @@ def history() -> list[Revision]:
     revisions = list(_script().walk_revisions())
     revisions.reverse()
     return [
-        Revision(r.revision, r.down_revision if isinstance(r.down_revision, str) else None,
-                 (r.doc or "").strip())
+        Revision(
+            r.revision,
+            r.down_revision if isinstance(r.down_revision, str) else None,
+            (r.doc or "").strip(),
+        )
         for r in revisions
     ]
 
@@ -87,10 +89,14 @@ def _run(action: str, url: str, revision: str) -> tuple[str, ...]:
         else:
             command.downgrade(config, revision)
     except CommandError as exc:
-        raise MigrationError(f"cannot {action} to {revision!r}: {exc}",
-                             hint="see `raceday db history` for the known revisions") from exc
+        raise MigrationError(
+            f"cannot {action} to {revision!r}: {exc}",
+            hint="see `raceday db history` for the known revisions",
+        ) from exc
     except TimeoutError as exc:
-        raise MigrationError(str(exc), hint="another migration is running; try again when it ends") from exc
+        raise MigrationError(
+            str(exc), hint="another migration is running; try again when it ends"
+        ) from exc
     return tuple(config.attributes.get("applied", ()))
 
 

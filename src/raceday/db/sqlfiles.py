@@ -24,4 +24,5 @@ def run_sql_file(revision: str, direction: Literal["up", "down"]) -> None:
     """
     sql = sql_path(revision, direction).read_text(encoding="utf-8")
     raw = op.get_bind().connection.driver_connection
+    assert raw is not None, "Alembic gave no driver connection"
     raw.execute(sql.encode("utf-8"))

@@ -48,12 +48,17 @@ def resolve_database(settings: Settings) -> Database:
     return Database(url=server.uri(), embedded=server)
 
 
-def connect(url: str, *, autocommit: bool = False, application_name: str = "raceday") -> psycopg.Connection:
+def connect(
+    url: str, *, autocommit: bool = False, application_name: str = "raceday"
+) -> psycopg.Connection:
     """A psycopg connection in UTC, so that nothing we read or write depends on the server's zone."""
     try:
         return psycopg.connect(
-            url, autocommit=autocommit, application_name=application_name,
-            options="-c TimeZone=UTC", connect_timeout=10,
+            url,
+            autocommit=autocommit,
+            application_name=application_name,
+            options="-c TimeZone=UTC",
+            connect_timeout=10,
         )
     except psycopg.OperationalError as exc:
         raise DatabaseError(

@@ -50,7 +50,7 @@ def run_migrations_online() -> None:
             context.configure(
                 connection=connection,
                 transaction_per_migration=True,
-                on_version_apply=_record_step,
+                on_version_apply=_record_step,  # type: ignore[arg-type]  # called with keywords
             )
             with context.begin_transaction():
                 context.run_migrations()

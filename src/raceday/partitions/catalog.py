@@ -66,8 +66,13 @@ def read_observed(conn: psycopg.Connection, parents: list[str]) -> list[Observed
     """Every child of `parents` plus same-named loose tables, as the planner wants them."""
     observed = [
         ObservedPartition(
-            parent=parent, name=name, lower=lower, upper=upper, attached=True,
-            detach_pending=bool(pending), index_names=frozenset(indexes or ()),
+            parent=parent,
+            name=name,
+            lower=lower,
+            upper=upper,
+            attached=True,
+            detach_pending=bool(pending),
+            index_names=frozenset(indexes or ()),
         )
         for parent, name, lower, upper, pending, indexes in conn.execute(
             _CHILDREN, {"parents": parents}
@@ -76,8 +81,16 @@ def read_observed(conn: psycopg.Connection, parents: list[str]) -> list[Observed
     for (name,) in conn.execute(_LOOSE).fetchall():
         parsed = parse_partition_name(name)
         if parsed is not None and parsed[0] in parents:
-            observed.append(ObservedPartition(parent=parsed[0], name=name, lower=None, upper=None,
-                                              attached=False, detach_pending=False))
+            observed.append(
+                ObservedPartition(
+                    parent=parsed[0],
+                    name=name,
+                    lower=None,
+                    upper=None,
+                    attached=False,
+                    detach_pending=False,
+                )
+            )
     return observed
 
 

@@ -56,16 +56,26 @@ class DdlOutcome:
     duration_ms: float = 0.0
 
     def to_dict(self) -> dict[str, object]:
-        return {"action": self.action, "parent": self.parent, "name": self.name,
-                "status": self.status, "detail": self.detail, "attempts": self.attempts,
-                "duration_ms": round(self.duration_ms, 2)}
+        return {
+            "action": self.action,
+            "parent": self.parent,
+            "name": self.name,
+            "status": self.status,
+            "detail": self.detail,
+            "attempts": self.attempts,
+            "duration_ms": round(self.duration_ms, 2),
+        }
 
 
 class DdlRunner:
     """Runs partition DDL on one autocommit connection; lock waits never exceed the policy."""
 
-    def __init__(self, conn: psycopg.Connection, policy: RetryPolicy,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        conn: psycopg.Connection,
+        policy: RetryPolicy,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         if not conn.autocommit:
             raise ValueError("DdlRunner needs an autocommit connection (DETACH CONCURRENTLY)")
         self._conn = conn
@@ -77,20 +87,31 @@ class DdlRunner:
 
         def attempt() -> str:
             with self._conn.transaction():
-                self._conn.execute("select set_config('lock_timeout', %s, true)",
-                                   (f"{self._policy.lock_timeout_ms}ms",))
-                row = self._conn.execute("select create_daily_partition(%s, %s)", (parent, day)).fetchone()
+                self._conn.execute(
+                    "select set_config('lock_timeout', %s, true)",
+                    (f"{self._policy.lock_timeout_ms}ms",),
+                )
+                row = self._conn.execute(
+                    "select create_daily_partition(%s, %s)", (parent, day)
+                ).fetchone()
             return str(row[0]) if row else "created"
 
         return self._run("create", parent, name, attempt)
 
     def retire(self, parent: str, name: str, keep_table: bool) -> DdlOutcome:
         """DETACH CONCURRENTLY, then drop the table or move it to the archive schema."""
-        return self._run("retire", parent, name, lambda: self._retire_from_where_it_is(parent, name, keep_table))
+        return self._run(
+            "retire", parent, name, lambda: self._retire_from_where_it_is(parent, name, keep_table)
+        )
 
     def finalize(self, parent: str, name: str, keep_table: bool) -> DdlOutcome:
         """Finish a detach that was interrupted (pending detach), then dispose of the table."""
-        return self._run("finalize", parent, name, lambda: self._retire_from_where_it_is(parent, name, keep_table))
+        return self._run(
+            "finalize",
+            parent,
+            name,
+            lambda: self._retire_from_where_it_is(parent, name, keep_table),
+        )
 
     def _retire_from_where_it_is(self, parent: str, name: str, keep_table: bool) -> str:
         # Each try resumes where the last one stopped: a DETACH CONCURRENTLY whose wait for older
@@ -117,32 +138,44 @@ class DdlRunner:
         mode = sql.SQL("finalize") if finalize else sql.SQL("concurrently")
         self._set_timeouts(self._policy.detach_timeout_ms)
         try:
-            self._conn.execute(sql.SQL("alter table {} detach partition {} {}").format(
-                sql.Identifier(parent), sql.Identifier(name), mode))
+            self._conn.execute(
+                sql.SQL("alter table {} detach partition {} {}").format(
+                    sql.Identifier(parent), sql.Identifier(name), mode
+                )
+            )
         finally:
             self._set_timeouts(0)
 
     def _dispose(self, name: str, keep_table: bool) -> None:
         self._set_timeouts(0)
         if keep_table:
-            self._conn.execute(sql.SQL("alter table {} set schema {}").format(
-                sql.Identifier(name), sql.Identifier(ARCHIVE_SCHEMA)))
+            self._conn.execute(
+                sql.SQL("alter table {} set schema {}").format(
+                    sql.Identifier(name), sql.Identifier(ARCHIVE_SCHEMA)
+                )
+            )
         else:
             self._conn.execute(sql.SQL("drop table {}").format(sql.Identifier(name)))
 
     def _set_timeouts(self, statement_timeout_ms: int) -> None:
-        self._conn.execute(sql.SQL("set lock_timeout = {}").format(
-            sql.Literal(f"{self._policy.lock_timeout_ms}ms")))
-        self._conn.execute(sql.SQL("set statement_timeout = {}").format(
-            sql.Literal(f"{statement_timeout_ms}ms")))
+        self._conn.execute(
+            sql.SQL("set lock_timeout = {}").format(
+                sql.Literal(f"{self._policy.lock_timeout_ms}ms")
+            )
+        )
+        self._conn.execute(
+            sql.SQL("set statement_timeout = {}").format(sql.Literal(f"{statement_timeout_ms}ms"))
+        )
 
     def _run(self, action: str, parent: str, name: str, attempt: Callable[[], str]) -> DdlOutcome:
         started = time.perf_counter()
         retrying = Retrying(
             stop=stop_after_attempt(self._policy.attempts),
-            wait=wait_exponential_jitter(multiplier=self._policy.backoff_initial_s,
-                                         max=self._policy.backoff_max_s,
-                                         jitter=self._policy.backoff_initial_s),
+            wait=wait_exponential_jitter(
+                multiplier=self._policy.backoff_initial_s,
+                max=self._policy.backoff_max_s,
+                jitter=self._policy.backoff_initial_s,
+            ),
             retry=retry_if_exception_type((errors.LockNotAvailable, errors.QueryCanceled)),
             sleep=self._sleep,
             reraise=False,
@@ -155,18 +188,31 @@ class DdlRunner:
             return attempt()
 
         def outcome(status: Status, detail: str = "") -> DdlOutcome:
-            return DdlOutcome(action, parent, name, status, detail, tries,
-                              (time.perf_counter() - started) * 1000)
+            return DdlOutcome(
+                action, parent, name, status, detail, tries, (time.perf_counter() - started) * 1000
+            )
 
         try:
             result = retrying(counted)
         except RetryError as exc:
             last = exc.last_attempt.exception()
-            return outcome("deferred", f"gave up after {tries} tries of "
-                           f"{self._policy.lock_timeout_ms} ms lock timeout: {_first_line(last)}")
+            return outcome(
+                "deferred",
+                f"gave up after {tries} tries of "
+                f"{self._policy.lock_timeout_ms} ms lock timeout: {_first_line(last)}",
+            )
         except psycopg.Error as exc:
             return outcome("failed", _first_line(exc))
-        return outcome(result if result in ("created", "exists", "retired", "finalized") else "created")  # type: ignore[arg-type]
+        done: Status = (
+            "exists"
+            if result == "exists"
+            else "finalized"
+            if result == "finalized"
+            else "retired"
+            if result == "retired"
+            else "created"
+        )
+        return outcome(done)
 
 
 def _first_line(exc: BaseException | None) -> str:

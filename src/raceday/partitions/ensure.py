@@ -50,13 +50,19 @@ def sanity_reason(instant: datetime, settings: Settings, now: datetime) -> str |
     """Why `instant` is absurd for a history row, or None when it may be filed."""
     if instant.tzinfo is None:
         return f"timestamp {instant.isoformat()} has no time zone"
-    earliest = datetime(settings.history_earliest.year, settings.history_earliest.month,
-                        settings.history_earliest.day, tzinfo=UTC)
+    earliest = datetime(
+        settings.history_earliest.year,
+        settings.history_earliest.month,
+        settings.history_earliest.day,
+        tzinfo=UTC,
+    )
     if instant < earliest:
         return f"timestamp {instant.isoformat()} is before {settings.history_earliest} (RACEDAY_HISTORY_EARLIEST)"
     if instant > now + timedelta(days=settings.history_max_ahead_days):
-        return (f"timestamp {instant.isoformat()} is more than {settings.history_max_ahead_days} days "
-                f"ahead of now (RACEDAY_HISTORY_MAX_AHEAD_DAYS)")
+        return (
+            f"timestamp {instant.isoformat()} is more than {settings.history_max_ahead_days} days "
+            f"ahead of now (RACEDAY_HISTORY_MAX_AHEAD_DAYS)"
+        )
     return None
 
 
@@ -85,13 +91,17 @@ def ensure_days_for(
         with connect(url, autocommit=True, application_name="raceday-ensure") as conn:
             parents = [c.parent for c in read_config(conn)]
             missing = _missing(conn, parents, wanted)
-            runner = DdlRunner(conn, RetryPolicy(lock_timeout_ms=settings.lock_timeout_ms), sleep=sleep)
+            runner = DdlRunner(
+                conn, RetryPolicy(lock_timeout_ms=settings.lock_timeout_ms), sleep=sleep
+            )
             for parent, day in missing:
                 outcome = runner.create(parent, day, partition_name(parent, day))
                 if outcome.status == "created":
                     created.append(outcome.name)
                 elif outcome.status != "exists":
-                    failed_days[day] = f"partition {outcome.name} could not be created: {outcome.detail}"
+                    failed_days[day] = (
+                        f"partition {outcome.name} could not be created: {outcome.detail}"
+                    )
     for index, day in day_of.items():
         if day in failed_days:
             refused[index] = failed_days[day]
@@ -99,7 +109,9 @@ def ensure_days_for(
     return EnsureResult(ready, tuple(created), dict(sorted(refused.items())))
 
 
-def _missing(conn: psycopg.Connection, parents: list[str], days: Iterable[date]) -> list[tuple[str, date]]:
+def _missing(
+    conn: psycopg.Connection, parents: list[str], days: Iterable[date]
+) -> list[tuple[str, date]]:
     # One catalog round trip: which of the wanted children are already attached.
     wanted = [(parent, day, partition_name(parent, day)) for parent in parents for day in days]
     rows = conn.execute(

@@ -38,28 +38,41 @@ def today_in(settings: Settings, clock: Clock) -> date:
 
 
 def policy_from(settings: Settings) -> Policy:
-    return Policy(zone=settings.timezone, days_ahead=settings.partition_days_ahead,
-                  retention_days=settings.retention_days, keep_detached=settings.keep_detached)
+    return Policy(
+        zone=settings.timezone,
+        days_ahead=settings.partition_days_ahead,
+        retention_days=settings.retention_days,
+        keep_detached=settings.keep_detached,
+    )
 
 
 def retry_policy_from(settings: Settings) -> RetryPolicy:
     return RetryPolicy(lock_timeout_ms=settings.lock_timeout_ms)
 
 
-def build_plan(conn: psycopg.Connection, settings: Settings, today: date,
-               extra_days: Iterable[date] = ()) -> Plan:
+def build_plan(
+    conn: psycopg.Connection, settings: Settings, today: date, extra_days: Iterable[date] = ()
+) -> Plan:
     """Read the catalog and return the plan for `today`; touches nothing."""
     config = read_config(conn)
     if not config:
-        raise PartitionError("partition_config is empty: no partitioned parents are configured",
-                             hint="run `raceday db upgrade`")
+        raise PartitionError(
+            "partition_config is empty: no partitioned parents are configured",
+            hint="run `raceday db upgrade`",
+        )
     parents = [c.parent for c in config]
     observed = read_observed(conn, parents)
     _check_zone(settings, config, observed)
     indexes = expected_indexes(conn, parents)
     by_child = {o.name: indexes[o.parent] for o in observed}
-    return make_plan(today, policy_from(settings), parents, observed, extra_days,
-                     expected_index_names=lambda child: by_child.get(child, set()))
+    return make_plan(
+        today,
+        policy_from(settings),
+        parents,
+        observed,
+        extra_days,
+        expected_index_names=lambda child: by_child.get(child, set()),
+    )
 
 
 def _check_zone(settings: Settings, config: list[Any], observed: list[Any]) -> None:
@@ -69,7 +82,7 @@ def _check_zone(settings: Settings, config: list[Any], observed: list[Any]) -> N
                 f"{row.parent} is partitioned by racing days of {row.zone}, "
                 f"but RACEDAY_TIMEZONE is {settings.timezone}",
                 hint=f"unset RACEDAY_TIMEZONE or set it to {row.zone}; moving existing "
-                     "partitions to another zone needs a migration",
+                "partitions to another zone needs a migration",
             )
 
 
@@ -107,10 +120,16 @@ class MaintenanceResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "status": self.status, "today": self.today.isoformat(),
-            "started_at": self.started_at.isoformat(), "duration_ms": round(self.duration_ms, 2),
-            "created": self.created, "retired": self.retired, "deferred": self.deferred,
-            "failed": self.failed, "error": self.error, "run_id": self.run_id,
+            "status": self.status,
+            "today": self.today.isoformat(),
+            "started_at": self.started_at.isoformat(),
+            "duration_ms": round(self.duration_ms, 2),
+            "created": self.created,
+            "retired": self.retired,
+            "deferred": self.deferred,
+            "failed": self.failed,
+            "error": self.error,
+            "run_id": self.run_id,
             "steps": [o.to_dict() for o in self.outcomes],
             "problems": [p.to_dict() for p in self.plan.problems] if self.plan else [],
         }
@@ -139,8 +158,9 @@ def run_maintenance(
     with connect(url, autocommit=True, application_name="raceday-partitions") as conn:
         with try_session_lock(conn, LockKey.PARTITION_MAINTENANCE) as held:
             if not held:
-                return MaintenanceResult("skipped", day, started_at, _ms(started),
-                                         error="another maintainer is running")
+                return MaintenanceResult(
+                    "skipped", day, started_at, _ms(started), error="another maintainer is running"
+                )
             _sync_config(conn, settings)
             run_id = _record_start(conn, started_at, triggered_by)
             result = MaintenanceResult("ok", day, started_at, 0.0, run_id=run_id)
@@ -160,15 +180,24 @@ def run_maintenance(
                         stuck.add(final.parent)
                 for retire in result.plan.retire:
                     if retire.parent in stuck:
-                        result.outcomes.append(DdlOutcome(
-                            "retire", retire.parent, retire.name, "deferred",
-                            f"{retire.parent} still has a detach pending", attempts=0))
+                        result.outcomes.append(
+                            DdlOutcome(
+                                "retire",
+                                retire.parent,
+                                retire.name,
+                                "deferred",
+                                f"{retire.parent} still has a detach pending",
+                                attempts=0,
+                            )
+                        )
                         continue
                     outcome = runner.retire(retire.parent, retire.name, retire.keep_table)
                     result.outcomes.append(outcome)
                     if outcome.status not in ("retired", "finalized"):
                         stuck.add(retire.parent)
-                result.status = "failed" if result.failed else "deferred" if result.deferred else "ok"
+                result.status = (
+                    "failed" if result.failed else "deferred" if result.deferred else "ok"
+                )
                 if result.failed:
                     result.error = "; ".join(result.failed)
             except (psycopg.Error, PartitionError) as exc:
@@ -193,8 +222,12 @@ def _sync_config(conn: psycopg.Connection, settings: Settings) -> None:
                                    then c.time_zone else %(zone)s end
             where (days_ahead, retention_days, keep_detached, time_zone)
                   is distinct from (%(ahead)s, %(keep)s, %(detached)s, %(zone)s)""",
-        {"ahead": settings.partition_days_ahead, "keep": settings.retention_days,
-         "detached": settings.keep_detached, "zone": settings.timezone},
+        {
+            "ahead": settings.partition_days_ahead,
+            "keep": settings.retention_days,
+            "detached": settings.keep_detached,
+            "zone": settings.timezone,
+        },
     )
 
 
@@ -208,12 +241,21 @@ def _record_start(conn: psycopg.Connection, started_at: datetime, triggered_by: 
     return int(row[0])
 
 
-def _record_finish(conn: psycopg.Connection, result: MaintenanceResult, finished_at: datetime) -> None:
+def _record_finish(
+    conn: psycopg.Connection, result: MaintenanceResult, finished_at: datetime
+) -> None:
     conn.execute(
         """update partition_maintenance_runs
               set status = %s, finished_at = greatest(%s, started_at), partitions_created = %s,
                   partitions_retired = %s, steps_deferred = %s, error = %s
             where id = %s""",
-        (result.status, finished_at, result.created, result.retired, result.deferred,
-         result.error, result.run_id),
+        (
+            result.status,
+            finished_at,
+            result.created,
+            result.retired,
+            result.deferred,
+            result.error,
+            result.run_id,
+        ),
     )

@@ -15,7 +15,7 @@ from raceday.racing_day import day_start, racing_day_of
 __all__ = ["RacingDayStartTrigger", "add_maintenance_jobs", "hourly_trigger", "midnight_trigger"]
 
 
-class RacingDayStartTrigger(BaseTrigger):
+class RacingDayStartTrigger(BaseTrigger):  # type: ignore[misc]  # untyped base
     """Fires at the start of every racing day (00:00 local), computed by racing_day.day_bounds.
 
     Not CronTrigger(hour=0): APScheduler 3.11's cron trigger, asked just after 00:00 NZST on the
@@ -26,7 +26,9 @@ class RacingDayStartTrigger(BaseTrigger):
     def __init__(self, zone: str) -> None:
         self.zone = ZoneInfo(zone)
 
-    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
         after = max(now, previous_fire_time + timedelta(seconds=1)) if previous_fire_time else now
         day = racing_day_of(after, self.zone)
         start = day_start(day, self.zone)
@@ -52,5 +54,7 @@ def hourly_trigger(zone: str) -> IntervalTrigger:
 def add_maintenance_jobs(scheduler: BaseScheduler, zone: str, run: Callable[[str], object]) -> None:
     """Register the midnight and hourly runs; `run(triggered_by)` does one maintenance run."""
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600}
-    scheduler.add_job(run, midnight_trigger(zone), args=["midnight"], id="partitions-midnight", **common)
+    scheduler.add_job(
+        run, midnight_trigger(zone), args=["midnight"], id="partitions-midnight", **common
+    )
     scheduler.add_job(run, hourly_trigger(zone), args=["hourly"], id="partitions-hourly", **common)

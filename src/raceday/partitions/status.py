@@ -29,11 +29,15 @@ class ParentStatus:
     problems: tuple[Problem, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"parent": self.parent, "zone": self.zone, "partitions": self.partitions,
-                "runway_days": self.runway_days,
-                "oldest_day": self.oldest_day.isoformat() if self.oldest_day else None,
-                "newest_day": self.newest_day.isoformat() if self.newest_day else None,
-                "problems": [p.to_dict() for p in self.problems]}
+        return {
+            "parent": self.parent,
+            "zone": self.zone,
+            "partitions": self.partitions,
+            "runway_days": self.runway_days,
+            "oldest_day": self.oldest_day.isoformat() if self.oldest_day else None,
+            "newest_day": self.newest_day.isoformat() if self.newest_day else None,
+            "problems": [p.to_dict() for p in self.problems],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +69,12 @@ class PartitionStatus:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "today": self.today.isoformat(), "healthy": self.healthy,
-            "runway_days": self.runway_days, "min_runway_days": self.min_runway_days,
-            "runway_ok": self.runway_ok, "quarantine_rows": self.quarantine_rows,
+            "today": self.today.isoformat(),
+            "healthy": self.healthy,
+            "runway_days": self.runway_days,
+            "min_runway_days": self.min_runway_days,
+            "runway_ok": self.runway_ok,
+            "quarantine_rows": self.quarantine_rows,
             "last_run": self.last_run,
             "last_success_at": self.last_success_at.isoformat() if self.last_success_at else None,
             "parents": [p.to_dict() for p in self.parents],
@@ -85,13 +92,25 @@ def read_status(conn: psycopg.Connection, settings: Settings, today: date) -> Pa
     summaries = []
     for row in config:
         mine = [o for o in observed if o.parent == row.parent]
-        days = sorted(d for o in serving_children(mine)
-                      if (parsed := parse_partition_name(o.name)) and (d := parsed[1]))
-        problems = find_problems(row.parent, mine, policy, today,
-                                 lambda child: by_child.get(child, set()))
-        summaries.append(ParentStatus(
-            row.parent, row.zone, len(serving_children(mine)), runway_days(mine, today, row.zone),
-            days[0] if days else None, days[-1] if days else None, tuple(problems)))
+        days = sorted(
+            d
+            for o in serving_children(mine)
+            if (parsed := parse_partition_name(o.name)) and (d := parsed[1])
+        )
+        problems = find_problems(
+            row.parent, mine, policy, today, lambda child: by_child.get(child, set())
+        )
+        summaries.append(
+            ParentStatus(
+                row.parent,
+                row.zone,
+                len(serving_children(mine)),
+                runway_days(mine, today, row.zone),
+                days[0] if days else None,
+                days[-1] if days else None,
+                tuple(problems),
+            )
+        )
     quarantine = conn.execute("select count(*) from partition_quarantine").fetchone()
     last = conn.execute(
         """select id, status, triggered_by, started_at, finished_at, cardinality(partitions_created),
@@ -103,8 +122,25 @@ def read_status(conn: psycopg.Connection, settings: Settings, today: date) -> Pa
     ).fetchone()
     last_run = None
     if last:
-        keys = ("id", "status", "triggered_by", "started_at", "finished_at", "created", "retired",
-                "deferred", "error")
-        last_run = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in zip(keys, last, strict=True)}
-    return PartitionStatus(today, tuple(summaries), int(quarantine[0]) if quarantine else 0,
-                           last_run, success[0] if success else None)
+        keys = (
+            "id",
+            "status",
+            "triggered_by",
+            "started_at",
+            "finished_at",
+            "created",
+            "retired",
+            "deferred",
+            "error",
+        )
+        last_run = {
+            k: (v.isoformat() if isinstance(v, datetime) else v)
+            for k, v in zip(keys, last, strict=True)
+        }
+    return PartitionStatus(
+        today,
+        tuple(summaries),
+        int(quarantine[0]) if quarantine else 0,
+        last_run,
+        success[0] if success else None,
+    )
