@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg
@@ -9,7 +10,13 @@ import psycopg
 from raceday.partitions.model import ObservedPartition
 from raceday.partitions.naming import parse_partition_name
 
-__all__ = ["ParentConfig", "expected_indexes", "read_config", "read_observed"]
+__all__ = [
+    "ParentConfig",
+    "expected_indexes",
+    "index_expectation",
+    "read_config",
+    "read_observed",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,3 +115,12 @@ def expected_indexes(conn: psycopg.Connection, parents: list[str]) -> dict[str, 
     for parent, index in rows:
         found[parent].add(index)
     return found
+
+
+def index_expectation(
+    conn: psycopg.Connection, parents: list[str], observed: list[ObservedPartition]
+) -> Callable[[str], set[str]]:
+    """For verify: the parent index names each observed child must have an attached index for."""
+    indexes = expected_indexes(conn, parents)
+    by_child = {o.name: indexes[o.parent] for o in observed}
+    return lambda child: by_child.get(child, set())

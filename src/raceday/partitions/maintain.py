@@ -21,7 +21,7 @@ from raceday.config import Settings
 from raceday.db.locks import LockKey, try_session_lock
 from raceday.db.target import connect
 from raceday.errors import PartitionError
-from raceday.partitions.catalog import expected_indexes, read_config, read_observed
+from raceday.partitions.catalog import ParentConfig, index_expectation, read_config, read_observed
 from raceday.partitions.ddl import DdlOutcome, DdlRunner, RetryPolicy
 from raceday.partitions.model import Plan, Policy
 from raceday.partitions.plan import make_plan
@@ -62,20 +62,18 @@ def build_plan(
         )
     parents = [c.parent for c in config]
     observed = read_observed(conn, parents)
-    _check_zone(settings, config, observed)
-    indexes = expected_indexes(conn, parents)
-    by_child = {o.name: indexes[o.parent] for o in observed}
+    _check_zone(settings, config)
     return make_plan(
         today,
         policy_from(settings),
         parents,
         observed,
         extra_days,
-        expected_index_names=lambda child: by_child.get(child, set()),
+        expected_index_names=index_expectation(conn, parents, observed),
     )
 
 
-def _check_zone(settings: Settings, config: list[Any], observed: list[Any]) -> None:
+def _check_zone(settings: Settings, config: list[ParentConfig]) -> None:
     for row in config:
         if row.zone != settings.timezone:
             raise PartitionError(

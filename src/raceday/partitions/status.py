@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 
 from raceday.config import Settings
-from raceday.partitions.catalog import expected_indexes, read_config, read_observed
+from raceday.partitions.catalog import index_expectation, read_config, read_observed
 from raceday.partitions.maintain import policy_from
 from raceday.partitions.model import Problem
 from raceday.partitions.naming import parse_partition_name
@@ -86,8 +86,7 @@ def read_status(conn: psycopg.Connection, settings: Settings, today: date) -> Pa
     config = read_config(conn)
     parents = [c.parent for c in config]
     observed = read_observed(conn, parents)
-    indexes = expected_indexes(conn, parents)
-    by_child = {o.name: indexes[o.parent] for o in observed}
+    expected = index_expectation(conn, parents, observed)
     policy = policy_from(settings)
     summaries = []
     for row in config:
@@ -97,9 +96,7 @@ def read_status(conn: psycopg.Connection, settings: Settings, today: date) -> Pa
             for o in serving_children(mine)
             if (parsed := parse_partition_name(o.name)) and (d := parsed[1])
         )
-        problems = find_problems(
-            row.parent, mine, policy, today, lambda child: by_child.get(child, set())
-        )
+        problems = find_problems(row.parent, mine, policy, today, expected)
         summaries.append(
             ParentStatus(
                 row.parent,
