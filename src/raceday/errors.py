@@ -5,12 +5,17 @@
     ├── DatabaseError             the database could not be reached or used
     │   ├── EmbeddedServerError   the embedded PostgreSQL could not be started or found
     │   └── MigrationError        a migration failed or the schema is not at the expected version
-    └── PartitionError            partition maintenance found or caused a problem
+    ├── PartitionError            partition maintenance found or caused a problem
+    └── PayloadError              an NZTAB body could not be used (names file, race, field path)
+        └── UnsupportedPayloadError   a well-formed body raceday does not ingest
 
 The CLI maps a RacedayError to exit status 1 (ConfigError: 2) and prints its message and hint.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
 
 __all__ = [
     "ConfigError",
@@ -18,7 +23,9 @@ __all__ = [
     "EmbeddedServerError",
     "MigrationError",
     "PartitionError",
+    "PayloadError",
     "RacedayError",
+    "UnsupportedPayloadError",
 ]
 
 
@@ -56,3 +63,44 @@ class MigrationError(DatabaseError):
 
 class PartitionError(RacedayError):
     """Partition maintenance found or caused a problem."""
+
+
+class PayloadError(RacedayError):
+    """An NZTAB body could not be used; `file`, `race_id` and `field_path` say where.
+
+    The message names each that is known: "race-event.json: race 0f57e087-…:
+    data.runners[3].odds.fixed_win: Value error, not a number: 'abc'". `problems` lists every
+    validation problem as "path: message" (the message shows the first).
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        file: str | Path | None = None,
+        race_id: str | None = None,
+        field_path: str | None = None,
+        payload_type: str | None = None,
+        problems: Sequence[str] = (),
+        hint: str | None = None,
+    ) -> None:
+        self.reason = reason
+        self.file = str(file) if file is not None else None
+        self.race_id = race_id
+        self.field_path = field_path
+        self.payload_type = payload_type
+        self.problems = tuple(problems)
+        parts = [self.file or "<payload>"]
+        if race_id:
+            parts.append(f"race {race_id}")
+        if field_path:
+            parts.append(field_path)
+        parts.append(reason)
+        super().__init__(
+            ": ".join(parts),
+            hint=hint or "the file was not ingested; fix or remove it and ingest it again",
+        )
+
+
+class UnsupportedPayloadError(PayloadError):
+    """A well-formed body of a kind raceday does not ingest (extras, futures, OpenAPI, ...)."""

@@ -19,7 +19,10 @@ _QUERIES: dict[str, str] = {
     "columns": """
         select c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull::text,
                coalesce(pg_get_expr(d.adbin, d.adrelid), ''), a.attidentity::text,
-               a.attgenerated::text, coalesce(col_description(c.oid, a.attnum), ''), a.attnum::text
+               a.attgenerated::text, coalesce(col_description(c.oid, a.attnum), ''),
+               -- the column's place among live columns: attnum itself keeps gaps left by a
+               -- DROP COLUMN, so a revision that drops and re-adds a column would look changed
+               (row_number() over (partition by c.oid order by a.attnum))::text
           from pg_attribute a
           join pg_class c on c.oid = a.attrelid
           join pg_namespace n on n.oid = c.relnamespace

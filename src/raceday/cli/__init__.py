@@ -8,6 +8,7 @@ import typer
 
 from raceday import __version__
 from raceday.cli import bench, db, partitions, render
+from raceday.cli.ingest import ingest
 from raceday.errors import ConfigError, RacedayError
 
 __all__ = ["app", "main"]
@@ -22,6 +23,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(partitions.app, name="partitions")
 app.add_typer(bench.app, name="bench")
+app.command()(ingest)
 
 
 def _version(value: bool) -> None:

@@ -19,7 +19,7 @@ from typing import Any, Literal, cast
 
 from pydantic import ValidationError
 
-from raceday.errors import RacedayError
+from raceday.errors import PayloadError, UnsupportedPayloadError
 from raceday.nztab.models import (
     MeetingDetail,
     MeetingsList,
@@ -37,6 +37,7 @@ __all__ = [
     "field_path",
     "load_payload",
     "parse_payload",
+    "read_body",
 ]
 
 PayloadType = Literal[
@@ -80,48 +81,6 @@ _TITLES: dict[str, PayloadType] = {
     "Future meetings": "futures",
 }
 _RACE_EVENT_TITLE = "Event Details"
-
-
-class PayloadError(RacedayError):
-    """An NZTAB body could not be used; `file`, `race_id` and `field_path` say where.
-
-    The message names each that is known: "race-event.json: race 0f57e087-…:
-    data.runners[3].odds.fixed_win: Value error, not a number: 'abc'". `problems` lists every
-    validation problem as "path: message" (the message shows the first). Will move to
-    `raceday.errors`.
-    """
-
-    def __init__(
-        self,
-        reason: str,
-        *,
-        file: str | Path | None = None,
-        race_id: str | None = None,
-        field_path: str | None = None,
-        payload_type: str | None = None,
-        problems: Sequence[str] = (),
-        hint: str | None = None,
-    ) -> None:
-        self.reason = reason
-        self.file = str(file) if file is not None else None
-        self.race_id = race_id
-        self.field_path = field_path
-        self.payload_type = payload_type
-        self.problems = tuple(problems)
-        parts = [self.file or "<payload>"]
-        if race_id:
-            parts.append(f"race {race_id}")
-        if field_path:
-            parts.append(field_path)
-        parts.append(reason)
-        super().__init__(
-            ": ".join(parts),
-            hint=hint or "the file was not ingested; fix or remove it and ingest it again",
-        )
-
-
-class UnsupportedPayloadError(PayloadError):
-    """A well-formed body of a kind raceday does not ingest (extras, futures, OpenAPI, ...)."""
 
 
 def _text(value: object) -> str:
@@ -291,22 +250,26 @@ def _shown_input(error: Mapping[str, Any]) -> str:
     return f" (got {shown[:80]}{'…' if len(shown) > 80 else ''})"
 
 
+def read_body(path: Path) -> object:
+    """The decoded JSON of the file at `path`; PayloadError naming the file when it cannot be."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PayloadError(f"cannot read the file: {exc.strerror or exc}", file=path) from exc
+    try:
+        return json.loads(raw, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as exc:
+        # ValueError covers JSONDecodeError and UnicodeDecodeError.
+        raise PayloadError(f"not valid JSON: {exc}", file=path) from exc
+
+
 def load_payload(path: Path) -> Payload:
     """Read the JSON file at `path`, detect its type and validate it.
 
     Raises PayloadError naming the file when it cannot be read, is not JSON or does not
     validate, and UnsupportedPayloadError when it is not a body raceday ingests.
     """
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise PayloadError(f"cannot read the file: {exc.strerror or exc}", file=path) from exc
-    try:
-        body = json.loads(raw, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError) as exc:
-        # ValueError covers JSONDecodeError and UnicodeDecodeError.
-        raise PayloadError(f"not valid JSON: {exc}", file=path) from exc
-    return parse_payload(body, source=path)
+    return parse_payload(read_body(path), source=path)
 
 
 def _refuse_constant(name: str) -> object:

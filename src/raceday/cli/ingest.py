@@ -1,0 +1,95 @@
+"""`raceday ingest PATH...`: NZTAB JSON files or folders into the database, one transaction per file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from raceday.cli import render
+from raceday.cli.context import open_database, settings_from
+from raceday.cli.options import DatabaseUrlOption, JsonOption
+from raceday.db import migrate
+from raceday.errors import MigrationError
+from raceday.ingest import FileOutcome, IngestReport, Ingestor, discover_files
+
+__all__ = ["ingest"]
+
+
+def ingest(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="NZTAB JSON files, or folders searched recursively for *.json.",
+            show_default=False,
+        ),
+    ],
+    database_url: DatabaseUrlOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Validate NZTAB response bodies and store them: meetings lists, meeting details, races lists
+    and race events (extras, futures and the OpenAPI spec are recognised and skipped).
+
+    Files are applied meetings first, then races lists, then race events, each kind in
+    header.generated_time order. Each file is one transaction: a bad file is reported with the
+    reason and leaves no rows; the other files are still written. Replaying files is harmless.
+    Exit status 1 when any file failed.
+
+    Example: raceday ingest ../shared/nztab-samples
+    """
+    settings = settings_from(database_url)
+    files = discover_files(paths)
+    database = open_database(settings)
+    at, head = migrate.current(database.url), migrate.head()
+    if at != head:
+        raise MigrationError(
+            f"the database schema is at {at or 'no revision'}, ingest needs {head}",
+            hint="run `raceday db upgrade`",
+        )
+    with Ingestor(database.url, settings) as ingestor:
+        report = _run_with_progress(ingestor, files, show=not json and render.out.is_terminal)
+    if json:
+        render.emit_json(report.to_json())
+    else:
+        _print_report(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _run_with_progress(ingestor: Ingestor, files: list[Path], *, show: bool) -> IngestReport:
+    if not show:
+        return ingestor.ingest_files(files)
+    columns = (
+        TextColumn("ingesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[current]}"),
+    )
+    with Progress(*columns, console=render.out, transient=True) as progress:
+        task = progress.add_task("ingest", total=len(files), current="")
+
+        def advance(outcome: FileOutcome) -> None:
+            progress.update(task, advance=1, current=outcome.path.name)
+
+        return ingestor.ingest_files(files, progress=advance)
+
+
+def _print_report(report: IngestReport) -> None:
+    summary = report.to_json()
+    render.out.print(
+        f"{summary['files']} files: {summary['ok']} ingested, {summary['skipped_files']} skipped, "
+        f"{summary['failed_files']} failed; {summary['races']} races in {summary['seconds']} s"
+    )
+    rows = report.rows()
+    if rows:
+        render.table("Rows written (inserted or changed)", ["table", "rows"], sorted(rows.items()))
+    else:
+        render.out.print("No rows changed (everything was already stored).")
+    skipped = report.skipped()
+    if skipped:
+        render.table("Not stored", ["what", "count"], sorted(skipped.items()))
+    for outcome in report.failed:
+        render.error(outcome.reason or f"{outcome.path}: failed")

@@ -1,0 +1,255 @@
+"""Ingest NZTAB files: find them, order them, validate, transform and write each in its own transaction.
+
+Order matters for what ends up stored (a race needs its meeting; a newer poll must not be
+overwritten by an older one), so files are applied by kind — meetings lists and meeting details,
+then races lists, then race events — and within a kind by `header.generated_time`, whatever order
+the paths were given in. The write rules make any order safe; this one is also the cheapest.
+
+A file is all or nothing: one transaction per file (a race event is one race). A bad file is
+reported with its reason and the rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+
+from raceday.clock import Clock, SystemClock
+from raceday.config import Settings
+from raceday.db.target import connect
+from raceday.errors import DatabaseError, PayloadError, UnsupportedPayloadError
+from raceday.ingest.transform import meetings_batch, race_batch, races_list_batch
+from raceday.ingest.writer import WriteCounts, write_meetings, write_race, write_races_list
+from raceday.nztab.models import MeetingsList, Payload, RaceEvent, RacesList
+from raceday.nztab.payloads import detect_payload_type, parse_payload, read_body
+from raceday.partitions import ensure_days_for
+from raceday.racing_day import racing_day_of
+
+__all__ = ["FileOutcome", "IngestReport", "Ingestor", "discover_files"]
+
+# Known NZTAB bodies raceday deliberately does not store: skipped, not failed.
+IGNORED_PAYLOAD_TYPES = frozenset({"extras", "extras_list", "futures", "openapi"})
+_APPLY_ORDER = {"meetings": 0, "meeting": 0, "races_list": 1, "race_event": 2}
+
+
+def discover_files(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, and every `*.json` below a folder (sorted); missing paths raise."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*.json") if p.is_file()))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise PayloadError("no such file or folder", file=path, hint="check the path")
+    unique = dict.fromkeys(p.resolve() for p in found)
+    return list(unique)
+
+
+@dataclass
+class FileOutcome:
+    path: Path
+    payload_type: str
+    status: str  # "ok" | "skipped" | "failed"
+    races: int = 0
+    counts: WriteCounts = field(default_factory=Counter)
+    reason: str | None = None
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def rows(self) -> dict[str, int]:
+        """Rows written (inserted or changed) per table, over the whole batch."""
+        total: Counter[str] = Counter()
+        for outcome in self.outcomes:
+            total.update({k: v for k, v in outcome.counts.items() if not k.startswith("skipped: ")})
+        return dict(sorted(total.items()))
+
+    def skipped(self) -> dict[str, int]:
+        """What the payloads held that was not stored, by reason (plus files skipped by kind)."""
+        total: Counter[str] = Counter()
+        for outcome in self.outcomes:
+            for key, value in outcome.counts.items():
+                if key.startswith("skipped: "):
+                    total[key.removeprefix("skipped: ")] += value
+            if outcome.status == "skipped":
+                total[f"files: {outcome.reason}"] += 1
+        return dict(sorted(total.items()))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "files": len(self.outcomes),
+            "ok": sum(o.status == "ok" for o in self.outcomes),
+            "skipped_files": sum(o.status == "skipped" for o in self.outcomes),
+            "failed_files": len(self.failed),
+            "races": sum(o.races for o in self.outcomes),
+            "rows": self.rows(),
+            "skipped": self.skipped(),
+            "errors": [{"file": str(o.path), "reason": o.reason} for o in self.failed],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class Ingestor:
+    """Writes payloads to one database; remembers which racing days have partitions."""
+
+    def __init__(self, url: str, settings: Settings, *, clock: Clock | None = None) -> None:
+        self.url = url
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self._ready_days: set[date] = set()
+        self._conn: psycopg.Connection | None = None
+
+    def __enter__(self) -> Ingestor:
+        self._conn = connect(self.url, autocommit=True, application_name="raceday-ingest")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @property
+    def conn(self) -> psycopg.Connection:
+        if self._conn is None:
+            raise RuntimeError("use Ingestor as a context manager")
+        return self._conn
+
+    # --- files ---
+
+    def ingest_files(
+        self,
+        paths: Sequence[Path],
+        *,
+        progress: Callable[[FileOutcome], None] | None = None,
+    ) -> IngestReport:
+        """Ingest every file; report per file. Only a lost database connection stops the batch."""
+        started = time.perf_counter()
+        report = IngestReport()
+        planned: list[tuple[int, str, str, Path]] = []
+        for path in paths:
+            try:
+                kind, stamp = _classify(read_body(path))
+            except PayloadError as exc:
+                outcome = FileOutcome(path, "unknown", "failed", reason=exc.message)
+                report.outcomes.append(outcome)
+                if progress:
+                    progress(outcome)
+                continue
+            planned.append((_APPLY_ORDER.get(kind, 3), stamp, str(path), path))
+        for _, _, _, path in sorted(planned):
+            outcome = self.ingest_file(path)
+            report.outcomes.append(outcome)
+            if progress:
+                progress(outcome)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def ingest_file(self, path: Path) -> FileOutcome:
+        try:
+            payload = parse_payload(read_body(path), source=path)
+        except UnsupportedPayloadError as exc:
+            kind = exc.payload_type or "unknown"
+            if kind in IGNORED_PAYLOAD_TYPES:
+                return FileOutcome(path, kind, "skipped", reason=f"{kind} (not stored by raceday)")
+            return FileOutcome(path, kind, "failed", reason=exc.message)
+        except PayloadError as exc:
+            return FileOutcome(path, exc.payload_type or "unknown", "failed", reason=exc.message)
+        kind = type(payload).payload_type
+        try:
+            counts, races = self.ingest_payload(payload, source=str(path))
+        except PayloadError as exc:
+            return FileOutcome(path, kind, "failed", reason=_with_file(exc, path))
+        except psycopg.OperationalError as exc:
+            raise DatabaseError(f"lost the database while ingesting {path}: {exc}") from exc
+        except psycopg.Error as exc:
+            return FileOutcome(
+                path, kind, "failed", reason=f"{path}: database refused it: {_describe(exc)}"
+            )
+        return FileOutcome(path, kind, "ok", races=races, counts=counts)
+
+    # --- payloads ---
+
+    def ingest_payload(
+        self, payload: Payload, *, source: str | None = None
+    ) -> tuple[WriteCounts, int]:
+        """Write one validated payload in one transaction; return (counts, races in it)."""
+        if isinstance(payload, RaceEvent):
+            return self.write_race_event(payload, source=source), 1
+        if isinstance(payload, MeetingsList):
+            batch = meetings_batch(payload)
+            return write_meetings(self.conn, batch), len(batch.races)
+        if isinstance(payload, RacesList):
+            batch_list = races_list_batch(payload)
+            return write_races_list(self.conn, batch_list), len(batch_list.races)
+        raise TypeError(f"not an ingestible payload: {type(payload).__name__}")
+
+    def write_race_event(self, payload: RaceEvent, *, source: str | None = None) -> WriteCounts:
+        batch = race_batch(payload)
+        reason = self._ensure_day(batch.observed_at)
+        try:
+            return write_race(self.conn, batch, quarantine_reason=reason, source=source)
+        except pg_errors.CheckViolation as exc:
+            # A day retired or dropped since we last looked: ensure again, once.
+            if reason is not None or "no partition of relation" not in str(exc):
+                raise
+            self._ready_days.clear()
+            reason = self._ensure_day(batch.observed_at)
+            return write_race(self.conn, batch, quarantine_reason=reason, source=source)
+
+    def _ensure_day(self, instant: Any) -> str | None:
+        """None when the instant's day has partitions (created if needed), else why it cannot."""
+        day = racing_day_of(instant, self.settings.timezone)
+        if day in self._ready_days:
+            return None
+        result = ensure_days_for(self.url, self.settings, [instant], clock=self.clock)
+        if 0 in result.refused:
+            return result.refused[0]
+        self._ready_days.update(result.ready_days)
+        return None
+
+
+def _classify(body: object) -> tuple[str, str]:
+    kind = detect_payload_type(body)
+    stamp = ""
+    if isinstance(body, Mapping):
+        header = body.get("header")
+        if isinstance(header, Mapping) and isinstance(header.get("generated_time"), str):
+            stamp = header["generated_time"]
+    return kind, stamp
+
+
+def _with_file(exc: PayloadError, path: Path) -> str:
+    if exc.file:
+        return exc.message
+    located = PayloadError(exc.reason, file=path, race_id=exc.race_id, field_path=exc.field_path)
+    return located.message
+
+
+def _describe(exc: psycopg.Error) -> str:
+    diag = exc.diag
+    text = diag.message_primary or str(exc).splitlines()[0]
+    if len(text) > 300:  # a refused literal can be a whole array
+        text = text[:300] + "…"
+    if diag.constraint_name:
+        text += f" (constraint {diag.constraint_name})"
+    return text

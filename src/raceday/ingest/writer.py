@@ -1,0 +1,269 @@
+"""Write transformed batches: one transaction per race (or per meetings/races-list payload).
+
+Each race goes out as one pipelined transaction: lock the race, upsert meeting, race, entrants,
+pools and results, then insert history whose change detection runs inside the same statements.
+Nothing is decided from memory, so a rolled-back race leaves no trace anywhere.
+
+Partitions must exist before the transaction starts (`partitions.ensure_days_for`); history
+rows whose time cannot be filed are passed here as `quarantine_reason` and kept in
+`partition_quarantine` instead, while the rest of the race is written.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from typing import Any, NamedTuple
+from uuid import UUID
+
+import psycopg
+
+from raceday.ingest import statements as sql
+from raceday.ingest.rows import MeetingsBatch, RaceBatch, RacesListBatch
+from raceday.partitions import QuarantineEntry, quarantine
+
+__all__ = ["WriteCounts", "race_lock_key", "write_meetings", "write_race", "write_races_list"]
+
+WriteCounts = Counter[str]  # "<table>" -> rows inserted or changed; "skipped: <reason>" -> count
+
+_RACE_LOCK_CLASS = 0x72616365  # "race": the two-int advisory lock space, apart from LockKey's
+
+
+def race_lock_key(race_id: UUID) -> tuple[int, int]:
+    """(class, object) for pg_advisory_xact_lock; a 32-bit hash collision only serialises."""
+    return _RACE_LOCK_CLASS, int.from_bytes(race_id.bytes[:4], "big", signed=True)
+
+
+class _Statement(NamedTuple):
+    table: str
+    query: str
+    params: Sequence[Any] | dict[str, Any]
+
+
+def _chunks(rows: Sequence[tuple[Any, ...]]) -> Iterator[Sequence[tuple[Any, ...]]]:
+    if not rows:
+        return
+    size = max(1, sql.MAX_PARAMETERS // len(rows[0]))
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _upserts(
+    table: str, rows: Sequence[tuple[Any, ...]], key: tuple[str, ...], mode: sql.Mode
+) -> Iterator[_Statement]:
+    # Sorted by key: concurrent writers of overlapping rows lock them in one order (no deadlock).
+    if not rows:
+        return
+    columns: tuple[str, ...] = type(rows[0])._fields  # type: ignore[attr-defined]
+    positions = [columns.index(k) for k in key]
+    ordered = sorted(rows, key=lambda row: tuple(str(row[i]) for i in positions))
+    for chunk in _chunks(ordered):
+        params = [value for row in chunk for value in row]
+        yield _Statement(table, sql.upsert(table, columns, key, mode, len(chunk)), params)
+
+
+def _run(conn: psycopg.Connection, statements: Sequence[_Statement]) -> WriteCounts:
+    """Send every statement in one pipeline and transaction; count the rows each one touched."""
+    counts: WriteCounts = Counter()
+    cursors: list[tuple[str, psycopg.Cursor[Any]]] = []
+    with conn.transaction(), conn.pipeline():
+        for statement in statements:
+            cur = conn.cursor()
+            cur.execute(statement.query, statement.params)
+            cursors.append((statement.table, cur))
+    for table, cur in cursors:
+        if table and cur.rowcount > 0:
+            counts[table] += cur.rowcount
+        cur.close()
+    return counts
+
+
+def race_statements(batch: RaceBatch, *, quarantine_reason: str | None = None) -> list[_Statement]:
+    """The statements of one race's transaction, in order."""
+    ts = batch.observed_at
+    race_id = batch.race_id
+    out = [_Statement("", sql.race_lock(), race_lock_key(race_id))]
+    out += _upserts("meetings", [batch.meeting], ("meeting_id",), "insert_missing")
+    out += _upserts("races", [batch.race], ("race_id",), "newer_wins_fill")
+    out += _upserts("entrants", batch.entrants, ("entrant_id",), "newer_wins")
+    out += _upserts(
+        "race_pools", batch.pools, ("race_id", "product_type", "leg_race_numbers"), "newer_wins"
+    )
+    if batch.result is not None:
+        out += _upserts("race_results", [batch.result], ("race_id",), "newer_wins")
+        if batch.positions:
+            out.append(
+                _Statement(
+                    "race_result_positions (deleted)",
+                    sql.delete_stale_positions(),
+                    {
+                        "race_id": race_id,
+                        "ts": ts,
+                        "entrant_ids": [p.entrant_id for p in batch.positions],
+                    },
+                )
+            )
+        out += _upserts("race_result_positions", batch.positions, ("entrant_id",), "newer_wins")
+        if batch.dividends:
+            out.append(
+                _Statement(
+                    "race_dividends (deleted)",
+                    sql.delete_stale_dividends(),
+                    {
+                        "race_id": race_id,
+                        "ts": ts,
+                        "totes": [d.tote for d in batch.dividends],
+                        "products": [d.product_name for d in batch.dividends],
+                        "descriptions": [d.description for d in batch.dividends],
+                    },
+                )
+            )
+        out += _upserts(
+            "race_dividends",
+            batch.dividends,
+            ("race_id", "tote", "product_name", "description"),
+            "newer_wins",
+        )
+    if quarantine_reason is None:
+        out += _history_statements(batch)
+    return out
+
+
+def _history_statements(batch: RaceBatch) -> list[_Statement]:
+    out: list[_Statement] = []
+    ts = batch.observed_at
+    if batch.odds:
+        out.append(
+            _Statement(
+                "odds_history",
+                sql.insert_odds(),
+                {
+                    "ts": ts,
+                    "entrant_ids": [o.entrant_id for o in batch.odds],
+                    "types": [o.type for o in batch.odds],
+                    "odds": [o.odds for o in batch.odds],
+                },
+            )
+        )
+    if batch.money:
+        timing = batch.timing
+        out.append(
+            _Statement(
+                "money_flow_history",
+                sql.insert_money_flow(),
+                {
+                    "ts": ts,
+                    "race_id": batch.race_id,
+                    "entrant_ids": [m.entrant_id for m in batch.money],
+                    "holds": [m.hold_percentage for m in batch.money],
+                    "bets": [m.bet_percentage for m in batch.money],
+                    "wins": [m.win_pool_amount for m in batch.money],
+                    "places": [m.place_pool_amount for m in batch.money],
+                    "time_to_start": timing.time_to_start,
+                    "time_interval": timing.time_interval,
+                    "interval_type": timing.interval_type,
+                },
+            )
+        )
+    return out
+
+
+def quarantine_entries(batch: RaceBatch, reason: str, source: str | None) -> list[QuarantineEntry]:
+    """The race's history rows as they would have been stored, kept with the reason."""
+    ts = batch.observed_at
+    entries = [
+        QuarantineEntry(
+            "odds_history",
+            {
+                "entrant_id": str(o.entrant_id),
+                "event_timestamp": ts.isoformat(),
+                "type": o.type,
+                "odds": str(o.odds),
+            },
+            reason,
+            ts,
+            source,
+        )
+        for o in batch.odds
+    ]
+    entries += [
+        QuarantineEntry(
+            "money_flow_history",
+            {
+                "entrant_id": str(m.entrant_id),
+                "race_id": str(batch.race_id),
+                "event_timestamp": ts.isoformat(),
+                "hold_percentage": str(m.hold_percentage),
+                "bet_percentage": str(m.bet_percentage),
+                "win_pool_amount": _text(m.win_pool_amount),
+                "place_pool_amount": _text(m.place_pool_amount),
+                "time_to_start": str(batch.timing.time_to_start),
+                "time_interval": str(batch.timing.time_interval),
+                "interval_type": batch.timing.interval_type,
+            },
+            reason,
+            ts,
+            source,
+        )
+        for m in batch.money
+    ]
+    return entries
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def write_race(
+    conn: psycopg.Connection,
+    batch: RaceBatch,
+    *,
+    quarantine_reason: str | None = None,
+    source: str | None = None,
+) -> WriteCounts:
+    """Write one race in one transaction; on any error nothing of the race is kept.
+
+    `conn` must be in autocommit mode (the transaction is opened here). With `quarantine_reason`
+    the history rows go to partition_quarantine (same transaction) instead of the history tables.
+    """
+    statements = race_statements(batch, quarantine_reason=quarantine_reason)
+    if quarantine_reason is None:
+        counts = _run(conn, statements)
+    else:
+        with conn.transaction():
+            counts = _run(conn, statements)
+            counts["partition_quarantine"] += quarantine(
+                conn, quarantine_entries(batch, quarantine_reason, source)
+            )
+    for reason, number in batch.skipped.items():
+        counts[f"skipped: {reason}"] += number
+    return counts
+
+
+def write_meetings(conn: psycopg.Connection, batch: MeetingsBatch) -> WriteCounts:
+    """Meetings and their races in one transaction (newer payloads win, older ones fill gaps)."""
+    statements = [
+        *_upserts("meetings", batch.meetings, ("meeting_id",), "newer_wins_fill"),
+        *_upserts("races", batch.races, ("race_id",), "newer_wins_fill"),
+    ]
+    counts = _run(conn, statements)
+    for reason, number in batch.skipped.items():
+        counts[f"skipped: {reason}"] += number
+    return counts
+
+
+def write_races_list(conn: psycopg.Connection, batch: RacesListBatch) -> WriteCounts:
+    """Apply a races-list page to stored races; races not stored yet are skipped and counted."""
+    if not batch.races:
+        counts: WriteCounts = Counter()
+    else:
+        columns = [list(column) for column in zip(*batch.races, strict=True)]
+        with conn.transaction():
+            counts = _run(conn, [_Statement("races", sql.update_races_from_list(), columns)])
+            row = conn.execute(sql.unknown_races(), [columns[0]]).fetchone()
+        unknown = int(row[0]) if row else 0
+        if unknown:
+            counts["skipped: race not stored yet (ingest its meeting first)"] += unknown
+    for reason, number in batch.skipped.items():
+        counts[f"skipped: {reason}"] += number
+    return counts
