@@ -6,6 +6,8 @@ last wrote it):
 - `insert_missing`: insert, or leave the stored row alone (a race event's view of its meeting).
 - `newer_wins`: overwrite only when the payload is not older than the stored row AND some value
   differs. A replay, or an old file ingested after a newer poll, writes nothing.
+- `advance` (race_results): overwrite whenever the payload is newer, so the row's time is the
+  newest result seen; the writer leaves out placings and dividends older than it.
 - `newer_wins_fill` (meetings, races, fed by several endpoints): a newer payload overwrites; an
   older one only fills columns still NULL. `api_generated_time` and `last_polled_at` move
   forward only. The row is written only when one of these changes.
@@ -30,12 +32,13 @@ __all__ = [
     "insert_money_flow",
     "insert_odds",
     "race_lock",
+    "results_written_at",
     "unknown_races",
     "update_races_from_list",
     "upsert",
 ]
 
-Mode = Literal["insert_missing", "newer_wins", "newer_wins_fill"]
+Mode = Literal["insert_missing", "newer_wins", "newer_wins_fill", "advance"]
 
 # PostgreSQL's protocol allows 65535 parameters per statement; batches are cut below it.
 MAX_PARAMETERS = 60_000
@@ -59,6 +62,14 @@ def upsert(
     if mode == "insert_missing":
         return head + "NOTHING"
     data = [c for c in columns if c not in key and c not in _BOOKKEEPING]
+    if mode == "advance":
+        sets = [f"{c} = excluded.{c}" for c in columns if c not in key]
+        return (
+            head
+            + "UPDATE SET "
+            + ", ".join(sets)
+            + " WHERE t.api_generated_time IS NULL OR t.api_generated_time < excluded.api_generated_time"
+        )
     if mode == "newer_wins":
         sets = [f"{c} = excluded.{c}" for c in columns if c not in key]
         return (
@@ -133,6 +144,10 @@ def unknown_races() -> str:
         "SELECT count(*) FROM unnest(%s::uuid[]) AS v(race_id)"
         " WHERE NOT EXISTS (SELECT 1 FROM races r WHERE r.race_id = v.race_id)"
     )
+
+
+def results_written_at() -> str:
+    return "SELECT api_generated_time FROM race_results WHERE race_id = %s"
 
 
 def race_lock() -> str:

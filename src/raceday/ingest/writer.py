@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -62,11 +63,11 @@ def _upserts(
         yield _Statement(table, sql.upsert(table, columns, key, mode, len(chunk)), params)
 
 
-def _run(conn: psycopg.Connection, statements: Sequence[_Statement]) -> WriteCounts:
-    """Send every statement in one pipeline and transaction; count the rows each one touched."""
+def _send(conn: psycopg.Connection, statements: Sequence[_Statement]) -> WriteCounts:
+    """Send every statement in one pipeline (the caller holds the transaction); count rows."""
     counts: WriteCounts = Counter()
     cursors: list[tuple[str, psycopg.Cursor[Any]]] = []
-    with conn.transaction(), conn.pipeline():
+    with conn.pipeline():
         for statement in statements:
             cur = conn.cursor()
             cur.execute(statement.query, statement.params)
@@ -78,19 +79,27 @@ def _run(conn: psycopg.Connection, statements: Sequence[_Statement]) -> WriteCou
     return counts
 
 
-def race_statements(batch: RaceBatch, *, quarantine_reason: str | None = None) -> list[_Statement]:
-    """The statements of one race's transaction, in order."""
+def race_statements(
+    batch: RaceBatch, *, results_written_at: datetime | None, with_history: bool = True
+) -> list[_Statement]:
+    """The statements of one race's transaction after its lock, in order.
+
+    `results_written_at` is the stored race_results.api_generated_time: when a newer payload
+    wrote the result, this one's placings and dividends are left out (an Interim replay must
+    not bring back a placing a protest removed).
+    """
     ts = batch.observed_at
     race_id = batch.race_id
-    out = [_Statement("", sql.race_lock(), race_lock_key(race_id))]
-    out += _upserts("meetings", [batch.meeting], ("meeting_id",), "insert_missing")
-    out += _upserts("races", [batch.race], ("race_id",), "newer_wins_fill")
-    out += _upserts("entrants", batch.entrants, ("entrant_id",), "newer_wins")
-    out += _upserts(
-        "race_pools", batch.pools, ("race_id", "product_type", "leg_race_numbers"), "newer_wins"
-    )
-    if batch.result is not None:
-        out += _upserts("race_results", [batch.result], ("race_id",), "newer_wins")
+    out = [
+        *_upserts("meetings", [batch.meeting], ("meeting_id",), "insert_missing"),
+        *_upserts("races", [batch.race], ("race_id",), "newer_wins_fill"),
+        *_upserts("entrants", batch.entrants, ("entrant_id",), "newer_wins"),
+        *_upserts(
+            "race_pools", batch.pools, ("race_id", "product_type", "leg_race_numbers"), "newer_wins"
+        ),
+    ]
+    if batch.result is not None and (results_written_at is None or results_written_at <= ts):
+        out += _upserts("race_results", [batch.result], ("race_id",), "advance")
         if batch.positions:
             out.append(
                 _Statement(
@@ -124,7 +133,7 @@ def race_statements(batch: RaceBatch, *, quarantine_reason: str | None = None) -
             ("race_id", "tote", "product_name", "description"),
             "newer_wins",
         )
-    if quarantine_reason is None:
+    if with_history:
         out += _history_statements(batch)
     return out
 
@@ -225,16 +234,22 @@ def write_race(
 
     `conn` must be in autocommit mode (the transaction is opened here). With `quarantine_reason`
     the history rows go to partition_quarantine (same transaction) instead of the history tables.
+    Two round trips: the race lock with the stored result time, then everything else.
     """
-    statements = race_statements(batch, quarantine_reason=quarantine_reason)
-    if quarantine_reason is None:
-        counts = _run(conn, statements)
-    else:
-        with conn.transaction():
-            counts = _run(conn, statements)
-            counts["partition_quarantine"] += quarantine(
-                conn, quarantine_entries(batch, quarantine_reason, source)
-            )
+    with conn.transaction():
+        with conn.pipeline():
+            conn.execute(sql.race_lock(), race_lock_key(batch.race_id))
+            cur = conn.execute(sql.results_written_at(), [batch.race_id])
+        row = cur.fetchone()
+        statements = race_statements(
+            batch,
+            results_written_at=row[0] if row else None,
+            with_history=quarantine_reason is None,
+        )
+        counts = _send(conn, statements)
+        if quarantine_reason is not None:
+            entries = quarantine_entries(batch, quarantine_reason, source)
+            counts["partition_quarantine"] += quarantine(conn, entries)
     for reason, number in batch.skipped.items():
         counts[f"skipped: {reason}"] += number
     return counts
@@ -246,7 +261,8 @@ def write_meetings(conn: psycopg.Connection, batch: MeetingsBatch) -> WriteCount
         *_upserts("meetings", batch.meetings, ("meeting_id",), "newer_wins_fill"),
         *_upserts("races", batch.races, ("race_id",), "newer_wins_fill"),
     ]
-    counts = _run(conn, statements)
+    with conn.transaction():
+        counts = _send(conn, statements)
     for reason, number in batch.skipped.items():
         counts[f"skipped: {reason}"] += number
     return counts
@@ -259,7 +275,7 @@ def write_races_list(conn: psycopg.Connection, batch: RacesListBatch) -> WriteCo
     else:
         columns = [list(column) for column in zip(*batch.races, strict=True)]
         with conn.transaction():
-            counts = _run(conn, [_Statement("races", sql.update_races_from_list(), columns)])
+            counts = _send(conn, [_Statement("races", sql.update_races_from_list(), columns)])
             row = conn.execute(sql.unknown_races(), [columns[0]]).fetchone()
         unknown = int(row[0]) if row else 0
         if unknown:
