@@ -15,7 +15,7 @@ STAMP := $(VENV)/.raceday-installed
 .PHONY: run test test-db lint clean help
 
 help:
-	@echo "make run      migrate the database (embedded unless DATABASE_URL is set) and show it"
+	@echo "make run      migrate the database (embedded unless DATABASE_URL is set), ingest a demo day, show it"
 	@echo "make test     run the whole test suite (embedded PostgreSQL unless DATABASE_URL is set)"
 	@echo "make test-db  run only the database tests (e.g. against DATABASE_URL)"
 
@@ -26,8 +26,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $(STAMP)
 
+DEMO := $(VENV)/demo-day
+
 run: $(STAMP)
 	$(BIN)/raceday db upgrade
+	$(BIN)/raceday partitions apply
+	$(BIN)/raceday demo generate $(DEMO) --meetings 2 --polls 8
+	$(BIN)/raceday ingest $(DEMO)
 	$(BIN)/raceday db summary
 
 test: $(STAMP)

@@ -5,17 +5,16 @@ Works in a scratch database it creates and drops on the given server, so it neve
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import date, timedelta
 from typing import Any
 
 from psycopg import sql
 
+from raceday.bench.scratch import scratch_database
 from raceday.bench.stats import summary
 from raceday.config import Settings
-from raceday.db import migrate
-from raceday.db.target import connect, with_database
+from raceday.db.target import connect
 from raceday.partitions.ddl import DdlRunner, RetryPolicy
 from raceday.partitions.maintain import run_maintenance
 from raceday.partitions.naming import partition_name
@@ -42,13 +41,7 @@ def _raw_create(conn: Any, day: date) -> None:
 
 def bench_partitions(server_url: str, settings: Settings, *, days: int = 40) -> dict[str, Any]:
     """Create one day (both parents) `days` times each way, a 30-days-ahead runway, retire one day."""
-    name = f"raceday_bench_{os.getpid()}"
-    with connect(server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("drop database if exists {}").format(sql.Identifier(name)))
-        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    url = with_database(server_url, name)
-    try:
-        migrate.upgrade(url)
+    with scratch_database(server_url, "bench_partitions") as url:
         with connect(url, autocommit=True) as conn:
             runner = DdlRunner(conn, RetryPolicy(lock_timeout_ms=settings.lock_timeout_ms))
             ours, floor, retire = [], [], []
@@ -90,11 +83,6 @@ def bench_partitions(server_url: str, settings: Settings, *, days: int = 40) -> 
                 with conn.transaction():
                     _raw_create(conn, date(2036, 1, 1) + timedelta(days=n))
             floor_30 = (time.perf_counter() - started) * 1000
-    finally:
-        with connect(server_url, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-            )
     report: dict[str, Any] = {
         "days": days,
         **summary("create_day_", ours),

@@ -7,7 +7,7 @@ import sys
 import typer
 
 from raceday import __version__
-from raceday.cli import bench, db, partitions, render
+from raceday.cli import bench, db, demo, partitions, render
 from raceday.cli.ingest import ingest
 from raceday.errors import ConfigError, RacedayError
 
@@ -23,6 +23,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(partitions.app, name="partitions")
 app.add_typer(bench.app, name="bench")
+app.add_typer(demo.app, name="demo")
 app.command()(ingest)
 
 

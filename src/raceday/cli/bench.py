@@ -8,7 +8,7 @@ import typer
 
 from raceday.cli import render
 from raceday.cli.context import open_database, settings_from
-from raceday.cli.options import DatabaseUrlOption
+from raceday.cli.options import DatabaseUrlOption, JsonOption
 from raceday.db.target import with_database
 
 app = typer.Typer(
@@ -31,3 +31,72 @@ def partitions(
     from raceday.bench.partitions import bench_partitions
 
     render.emit_json(bench_partitions(with_database(database.url, "postgres"), settings, days=days))
+
+
+@app.command()
+def write(
+    database_url: DatabaseUrlOption = None,
+    meetings: Annotated[int, typer.Option(min=1, max=200, help="Generated meetings.")] = 25,
+    races_per_meeting: Annotated[int, typer.Option(min=1, max=20, help="Races per meeting.")] = 8,
+    polls: Annotated[int, typer.Option(min=1, max=20, help="Polls written per race.")] = 4,
+    seed: Annotated[int, typer.Option(help="Generator seed (same seed, same races).")] = 1,
+    json: JsonOption = False,
+) -> None:
+    """Time one race per transaction (15 runners, every table) through the writer against a
+    hand-written minimal multi-row upsert of the same rows; prints JSON with p50_ms, p95_ms,
+    floor_p50_ms, floor_p95_ms and ratio_p95. Uses scratch databases it creates and drops.
+
+    Example: raceday bench write --json
+    """
+    settings = settings_from(database_url)
+    database = open_database(settings)
+    from raceday.bench.write import bench_write
+
+    report = bench_write(
+        with_database(database.url, "postgres"),
+        settings,
+        meetings=meetings,
+        races_per_meeting=races_per_meeting,
+        polls=polls,
+        seed=seed,
+    )
+    _print(report, json=json)
+
+
+def _print(report: dict[str, object], *, json: bool) -> None:
+    if json:
+        render.emit_json(report)
+    else:
+        render.table("Benchmark (times in ms)", ["measure", "value"], report.items())
+
+
+@app.command()
+def ingest(
+    database_url: DatabaseUrlOption = None,
+    meetings: Annotated[
+        int, typer.Option(min=1, max=100, help="Generated meetings per round.")
+    ] = 8,
+    polls: Annotated[int, typer.Option(min=2, max=40, help="Polls per race.")] = 16,
+    rounds: Annotated[
+        int, typer.Option(min=1, max=10, help="Rounds (the median is reported).")
+    ] = 3,
+    json: JsonOption = False,
+) -> None:
+    """Backfill throughput: history rows per second through the COPY backfill (change detection
+    and increments included) against raw binary COPY of the same rows. Uses scratch databases
+    it creates and drops.
+
+    Example: raceday bench ingest --json
+    """
+    settings = settings_from(database_url)
+    database = open_database(settings)
+    from raceday.bench.backfill import bench_backfill
+
+    report = bench_backfill(
+        with_database(database.url, "postgres"),
+        settings,
+        meetings=meetings,
+        polls=polls,
+        rounds=rounds,
+    )
+    _print(report, json=json)

@@ -13,7 +13,7 @@ from raceday.cli.context import open_database, settings_from
 from raceday.cli.options import DatabaseUrlOption, JsonOption
 from raceday.db import migrate
 from raceday.errors import MigrationError
-from raceday.ingest import FileOutcome, IngestReport, Ingestor, discover_files
+from raceday.ingest import FileOutcome, Ingestor, IngestReport, discover_files
 
 __all__ = ["ingest"]
 
@@ -28,6 +28,14 @@ def ingest(
     ],
     database_url: DatabaseUrlOption = None,
     json: JsonOption = False,
+    backfill: Annotated[
+        bool,
+        typer.Option(
+            "--backfill",
+            help="Bulk mode for archives of many polls: history by COPY, 500 race events per "
+            "transaction, then each race's newest state. Stores the same rows.",
+        ),
+    ] = False,
 ) -> None:
     """Validate NZTAB response bodies and store them: meetings lists, meeting details, races lists
     and race events (extras, futures and the OpenAPI spec are recognised and skipped).
@@ -49,7 +57,9 @@ def ingest(
             hint="run `raceday db upgrade`",
         )
     with Ingestor(database.url, settings) as ingestor:
-        report = _run_with_progress(ingestor, files, show=not json and render.out.is_terminal)
+        report = _run_with_progress(
+            ingestor, files, show=not json and render.out.is_terminal, backfill=backfill
+        )
     if json:
         render.emit_json(report.to_json())
     else:
@@ -58,9 +68,11 @@ def ingest(
         raise typer.Exit(1)
 
 
-def _run_with_progress(ingestor: Ingestor, files: list[Path], *, show: bool) -> IngestReport:
+def _run_with_progress(
+    ingestor: Ingestor, files: list[Path], *, show: bool, backfill: bool
+) -> IngestReport:
     if not show:
-        return ingestor.ingest_files(files)
+        return ingestor.ingest_files(files, backfill=backfill)
     columns = (
         TextColumn("ingesting"),
         BarColumn(),
@@ -74,7 +86,7 @@ def _run_with_progress(ingestor: Ingestor, files: list[Path], *, show: bool) -> 
         def advance(outcome: FileOutcome) -> None:
             progress.update(task, advance=1, current=outcome.path.name)
 
-        return ingestor.ingest_files(files, progress=advance)
+        return ingestor.ingest_files(files, progress=advance, backfill=backfill)
 
 
 def _print_report(report: IngestReport) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -26,6 +27,8 @@ from raceday.clock import Clock, SystemClock
 from raceday.config import Settings
 from raceday.db.target import connect
 from raceday.errors import DatabaseError, PayloadError, UnsupportedPayloadError
+from raceday.ingest.backfill import backfill as backfill_batches
+from raceday.ingest.rows import RaceBatch
 from raceday.ingest.transform import meetings_batch, race_batch, races_list_batch
 from raceday.ingest.writer import WriteCounts, write_meetings, write_race, write_races_list
 from raceday.nztab.models import MeetingsList, Payload, RaceEvent, RacesList
@@ -59,7 +62,7 @@ class FileOutcome:
     path: Path
     payload_type: str
     status: str  # "ok" | "skipped" | "failed"
-    races: int = 0
+    race_ids: frozenset[UUID] = frozenset()  # the races the file holds
     counts: WriteCounts = field(default_factory=Counter)
     reason: str | None = None
 
@@ -67,6 +70,7 @@ class FileOutcome:
 @dataclass
 class IngestReport:
     outcomes: list[FileOutcome] = field(default_factory=list)
+    chunk_counts: WriteCounts = field(default_factory=Counter)  # backfill counts per chunk
     seconds: float = 0.0
 
     @property
@@ -80,17 +84,18 @@ class IngestReport:
     def rows(self) -> dict[str, int]:
         """Rows written (inserted or changed) per table, over the whole batch."""
         total: Counter[str] = Counter()
-        for outcome in self.outcomes:
-            total.update({k: v for k, v in outcome.counts.items() if not k.startswith("skipped: ")})
+        for counts in (*(o.counts for o in self.outcomes), self.chunk_counts):
+            total.update({k: v for k, v in counts.items() if not k.startswith("skipped: ")})
         return dict(sorted(total.items()))
 
     def skipped(self) -> dict[str, int]:
         """What the payloads held that was not stored, by reason (plus files skipped by kind)."""
         total: Counter[str] = Counter()
-        for outcome in self.outcomes:
-            for key, value in outcome.counts.items():
+        for counts in (*(o.counts for o in self.outcomes), self.chunk_counts):
+            for key, value in counts.items():
                 if key.startswith("skipped: "):
                     total[key.removeprefix("skipped: ")] += value
+        for outcome in self.outcomes:
             if outcome.status == "skipped":
                 total[f"files: {outcome.reason}"] += 1
         return dict(sorted(total.items()))
@@ -101,7 +106,7 @@ class IngestReport:
             "ok": sum(o.status == "ok" for o in self.outcomes),
             "skipped_files": sum(o.status == "skipped" for o in self.outcomes),
             "failed_files": len(self.failed),
-            "races": sum(o.races for o in self.outcomes),
+            "races": len(frozenset().union(*(o.race_ids for o in self.outcomes))),
             "rows": self.rows(),
             "skipped": self.skipped(),
             "errors": [{"file": str(o.path), "reason": o.reason} for o in self.failed],
@@ -141,42 +146,56 @@ class Ingestor:
         paths: Sequence[Path],
         *,
         progress: Callable[[FileOutcome], None] | None = None,
+        backfill: bool = False,
+        chunk: int = 500,
     ) -> IngestReport:
-        """Ingest every file; report per file. Only a lost database connection stops the batch."""
+        """Ingest every file; report per file. Only a lost database connection stops the batch.
+
+        With `backfill`, race events go `chunk` files at a time through the COPY backfill: one
+        transaction for a chunk's history (a database error fails the whole chunk), then each
+        race's newest state. Meetings and races lists are written as usual, first.
+        """
         started = time.perf_counter()
         report = IngestReport()
+
+        def done(outcome: FileOutcome) -> None:
+            report.outcomes.append(outcome)
+            if progress:
+                progress(outcome)
+
         planned: list[tuple[int, str, str, Path]] = []
         for path in paths:
             try:
                 kind, stamp = _classify(read_body(path))
             except PayloadError as exc:
-                outcome = FileOutcome(path, "unknown", "failed", reason=exc.message)
-                report.outcomes.append(outcome)
-                if progress:
-                    progress(outcome)
+                done(FileOutcome(path, "unknown", "failed", reason=exc.message))
                 continue
             planned.append((_APPLY_ORDER.get(kind, 3), stamp, str(path), path))
+        pending: list[tuple[Path, RaceEvent]] = []
         for _, _, _, path in sorted(planned):
-            outcome = self.ingest_file(path)
-            report.outcomes.append(outcome)
-            if progress:
-                progress(outcome)
+            loaded = _load(path)
+            if isinstance(loaded, FileOutcome):
+                done(loaded)
+            elif backfill and isinstance(loaded, RaceEvent):
+                pending.append((path, loaded))
+                if len(pending) >= chunk:
+                    self._backfill_chunk(pending, report, done)
+                    pending = []
+            else:
+                done(self._write_file(path, loaded))
+        if pending:
+            self._backfill_chunk(pending, report, done)
         report.seconds = time.perf_counter() - started
         return report
 
     def ingest_file(self, path: Path) -> FileOutcome:
-        try:
-            payload = parse_payload(read_body(path), source=path)
-        except UnsupportedPayloadError as exc:
-            kind = exc.payload_type or "unknown"
-            if kind in IGNORED_PAYLOAD_TYPES:
-                return FileOutcome(path, kind, "skipped", reason=f"{kind} (not stored by raceday)")
-            return FileOutcome(path, kind, "failed", reason=exc.message)
-        except PayloadError as exc:
-            return FileOutcome(path, exc.payload_type or "unknown", "failed", reason=exc.message)
+        loaded = _load(path)
+        return loaded if isinstance(loaded, FileOutcome) else self._write_file(path, loaded)
+
+    def _write_file(self, path: Path, payload: Payload) -> FileOutcome:
         kind = type(payload).payload_type
         try:
-            counts, races = self.ingest_payload(payload, source=str(path))
+            counts, race_ids = self.ingest_payload(payload, source=str(path))
         except PayloadError as exc:
             return FileOutcome(path, kind, "failed", reason=_with_file(exc, path))
         except psycopg.OperationalError as exc:
@@ -185,22 +204,61 @@ class Ingestor:
             return FileOutcome(
                 path, kind, "failed", reason=f"{path}: database refused it: {_describe(exc)}"
             )
-        return FileOutcome(path, kind, "ok", races=races, counts=counts)
+        return FileOutcome(path, kind, "ok", race_ids=race_ids, counts=counts)
+
+    def _backfill_chunk(
+        self,
+        files: Sequence[tuple[Path, RaceEvent]],
+        report: IngestReport,
+        done: Callable[[FileOutcome], None],
+    ) -> None:
+        batches: list[tuple[Path, RaceEvent, RaceBatch]] = []
+        for path, payload in files:
+            try:
+                batches.append((path, payload, race_batch(payload)))
+            except PayloadError as exc:
+                done(FileOutcome(path, "race_event", "failed", reason=_with_file(exc, path)))
+        ensured = ensure_days_for(
+            self.url, self.settings, [b.observed_at for _, _, b in batches], clock=self.clock
+        )
+        filed: list[tuple[Path, RaceBatch]] = []
+        for index, (path, payload, batch) in enumerate(batches):
+            if index in ensured.refused:  # absurd times: the per-race path quarantines them
+                done(self._write_file(path, payload))
+            else:
+                filed.append((path, batch))
+        self._ready_days.update(ensured.ready_days)
+        if not filed:
+            return
+        try:
+            counts = backfill_batches(self.conn, [b for _, b in filed])
+        except psycopg.OperationalError as exc:
+            raise DatabaseError(f"lost the database during a backfill: {exc}") from exc
+        except psycopg.Error as exc:
+            reason = f"database refused the backfill chunk: {_describe(exc)}"
+            for path, _ in filed:
+                done(FileOutcome(path, "race_event", "failed", reason=f"{path}: {reason}"))
+            return
+        report.chunk_counts.update(counts)
+        for path, batch in filed:
+            done(FileOutcome(path, "race_event", "ok", race_ids=frozenset({batch.race_id})))
 
     # --- payloads ---
 
     def ingest_payload(
         self, payload: Payload, *, source: str | None = None
-    ) -> tuple[WriteCounts, int]:
-        """Write one validated payload in one transaction; return (counts, races in it)."""
+    ) -> tuple[WriteCounts, frozenset[UUID]]:
+        """Write one validated payload in one transaction; return (counts, its race ids)."""
         if isinstance(payload, RaceEvent):
-            return self.write_race_event(payload, source=source), 1
+            return self.write_race_event(payload, source=source), frozenset({payload.race_id})
         if isinstance(payload, MeetingsList):
             batch = meetings_batch(payload)
-            return write_meetings(self.conn, batch), len(batch.races)
+            return write_meetings(self.conn, batch), frozenset(r.race_id for r in batch.races)
         if isinstance(payload, RacesList):
             batch_list = races_list_batch(payload)
-            return write_races_list(self.conn, batch_list), len(batch_list.races)
+            return write_races_list(self.conn, batch_list), frozenset(
+                r.race_id for r in batch_list.races
+            )
         raise TypeError(f"not an ingestible payload: {type(payload).__name__}")
 
     def write_race_event(self, payload: RaceEvent, *, source: str | None = None) -> WriteCounts:
@@ -226,6 +284,19 @@ class Ingestor:
             return result.refused[0]
         self._ready_days.update(result.ready_days)
         return None
+
+
+def _load(path: Path) -> Payload | FileOutcome:
+    """The validated payload of a file, or its outcome when it is skipped or refused."""
+    try:
+        return parse_payload(read_body(path), source=path)
+    except UnsupportedPayloadError as exc:
+        kind = exc.payload_type or "unknown"
+        if kind in IGNORED_PAYLOAD_TYPES:
+            return FileOutcome(path, kind, "skipped", reason=f"{kind} (not stored by raceday)")
+        return FileOutcome(path, kind, "failed", reason=exc.message)
+    except PayloadError as exc:
+        return FileOutcome(path, exc.payload_type or "unknown", "failed", reason=exc.message)
 
 
 def _classify(body: object) -> tuple[str, str]:

@@ -229,11 +229,13 @@ def write_race(
     *,
     quarantine_reason: str | None = None,
     source: str | None = None,
+    history: bool = True,
 ) -> WriteCounts:
     """Write one race in one transaction; on any error nothing of the race is kept.
 
     `conn` must be in autocommit mode (the transaction is opened here). With `quarantine_reason`
     the history rows go to partition_quarantine (same transaction) instead of the history tables.
+    With `history=False` only current state is written (the backfill stores history by COPY).
     Two round trips: the race lock with the stored result time, then everything else.
     """
     with conn.transaction():

@@ -12,3 +12,12 @@ COMMENT ON COLUMN race_result_positions.api_generated_time IS
     'Observation bookkeeping: header.generated_time (UTC instant) of the last payload that wrote this row.';
 COMMENT ON COLUMN race_dividends.api_generated_time IS
     'Observation bookkeeping: header.generated_time (UTC instant) of the last payload that wrote this row.';
+
+-- last_polled_at is an observation time, like api_generated_time, so replaying a file changes
+-- nothing: the newest header.generated_time among the payloads that contained the row.
+COMMENT ON COLUMN meetings.last_polled_at IS
+    'Observation bookkeeping: header.generated_time (UTC instant) of the newest payload that '
+    'contained this meeting (poll or file ingest); it only moves forward.';
+COMMENT ON COLUMN races.last_polled_at IS
+    'Observation bookkeeping: header.generated_time (UTC instant) of the newest payload that '
+    'contained this race (poll or file ingest); it only moves forward.';

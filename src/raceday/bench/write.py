@@ -1,0 +1,207 @@
+"""`raceday bench write`: one race per transaction through the writer, against a minimal floor.
+
+The races are generated (15 runners, every table touched, prices moving between polls) and
+replayed in time order, as the poller would write them. Each poll is written twice, into two
+scratch databases on the same server, interleaved so both see the same noise:
+
+- ours: `write_race` — race lock, newer-wins upserts that skip unchanged rows, odds stored only
+  on change, increments against the previous stored observation;
+- the floor: the same rows, hand-written multi-row `INSERT … ON CONFLICT DO UPDATE` (and DO
+  NOTHING for history) with the same driver, pipelined, in one transaction. It has none of our
+  rules: it stores every price every poll and never compares anything.
+
+Transform (payload → rows) is timed separately; both sides get the same rows.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, NamedTuple
+
+import psycopg
+
+from raceday.bench.scratch import scratch_database
+from raceday.bench.stats import summary
+from raceday.config import Settings
+from raceday.db.target import connect
+from raceday.demo import generate_day
+from raceday.ingest.rows import RaceBatch
+from raceday.ingest.transform import race_batch
+from raceday.ingest.writer import write_race
+from raceday.nztab.models import RaceEvent
+from raceday.nztab.payloads import parse_payload
+from raceday.partitions import ensure_days_for
+
+__all__ = ["bench_write", "floor_statements"]
+
+BENCH_DAY = date(2026, 3, 14)
+
+
+def _floor_upsert(
+    table: str, rows: Sequence[NamedTuple], key: str, *, update: bool
+) -> tuple[str, list[Any]]:
+    columns: tuple[str, ...] = rows[0]._fields
+    values = ", ".join("(" + ", ".join(["%s"] * len(columns)) + ")" for _ in rows)
+    query = f"insert into {table} ({', '.join(columns)}) values {values} on conflict ({key}) do "
+    if update:
+        query += "update set " + ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+    else:
+        query += "nothing"
+    return query, [value for row in rows for value in row]
+
+
+def floor_statements(batch: RaceBatch) -> list[tuple[str, list[Any]]]:
+    """The floor's statements for one race: every row written, nothing decided."""
+    out = [
+        _floor_upsert("meetings", [batch.meeting], "meeting_id", update=False),
+        _floor_upsert("races", [batch.race], "race_id", update=True),
+        _floor_upsert("entrants", batch.entrants, "entrant_id", update=True),
+    ]
+    if batch.pools:
+        out.append(
+            _floor_upsert(
+                "race_pools", batch.pools, "race_id, product_type, leg_race_numbers", update=True
+            )
+        )
+    if batch.result:
+        out.append(_floor_upsert("race_results", [batch.result], "race_id", update=True))
+        if batch.positions:
+            out.append(
+                _floor_upsert("race_result_positions", batch.positions, "entrant_id", update=True)
+            )
+        if batch.dividends:
+            out.append(
+                _floor_upsert(
+                    "race_dividends",
+                    batch.dividends,
+                    "race_id, tote, product_name, description",
+                    update=True,
+                )
+            )
+    ts = batch.observed_at
+    if batch.odds:
+        values = ", ".join(["(%s, %s, %s, %s)"] * len(batch.odds))
+        out.append(
+            (
+                f"insert into odds_history (entrant_id, event_timestamp, type, odds) values {values} on conflict do nothing",
+                [v for o in batch.odds for v in (o.entrant_id, ts, o.type, o.odds)],
+            )
+        )
+    if batch.money:
+        t = batch.timing
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(batch.money))
+        out.append(
+            (
+                "insert into money_flow_history (entrant_id, race_id, event_timestamp, hold_percentage,"
+                " bet_percentage, win_pool_amount, place_pool_amount, time_to_start, time_interval,"
+                f" interval_type) values {values} on conflict do nothing",
+                [
+                    v
+                    for m in batch.money
+                    for v in (
+                        m.entrant_id,
+                        batch.race_id,
+                        ts,
+                        m.hold_percentage,
+                        m.bet_percentage,
+                        m.win_pool_amount,
+                        m.place_pool_amount,
+                        t.time_to_start,
+                        t.time_interval,
+                        t.interval_type,
+                    )
+                ],
+            )
+        )
+    return out
+
+
+def _write_floor(conn: psycopg.Connection, batch: RaceBatch) -> None:
+    with conn.transaction(), conn.pipeline():
+        for query, params in floor_statements(batch):
+            conn.execute(query, params)
+
+
+def _batches(
+    meetings: int, races_per_meeting: int, polls: int, seed: int
+) -> tuple[list[RaceBatch], list[float]]:
+    day = generate_day(
+        BENCH_DAY,
+        seed=seed,
+        meetings=meetings,
+        races_per_meeting=races_per_meeting,
+        runners=15,
+        polls_per_race=polls,
+    )
+    bodies = [body for race in day.races for body in race.polls]
+    transform_ms: list[float] = []
+    batches: list[RaceBatch] = []
+    for body in bodies:
+        started = time.perf_counter()
+        payload = parse_payload(body)
+        assert isinstance(payload, RaceEvent)
+        batches.append(race_batch(payload))
+        transform_ms.append((time.perf_counter() - started) * 1000)
+    batches.sort(key=lambda b: (b.observed_at, str(b.race_id)))  # the poller's order
+    return batches, transform_ms
+
+
+def bench_write(
+    server_url: str,
+    settings: Settings,
+    *,
+    meetings: int = 25,
+    races_per_meeting: int = 8,
+    polls: int = 4,
+    seed: int = 1,
+) -> dict[str, Any]:
+    """Write every poll of a generated day both ways; report latencies per race transaction."""
+    batches, transform_ms = _batches(meetings, races_per_meeting, polls, seed)
+    instants = sorted({b.observed_at for b in batches})
+    ours: list[float] = []
+    floor: list[float] = []
+    with (
+        scratch_database(server_url, "bench_write") as ours_url,
+        scratch_database(server_url, "bench_floor") as floor_url,
+    ):
+        for url in (ours_url, floor_url):
+            refused = ensure_days_for(url, settings, instants).refused
+            if refused:
+                raise RuntimeError(f"bench days refused: {sorted(set(refused.values()))}")
+        with (
+            connect(ours_url, autocommit=True) as mine,
+            connect(floor_url, autocommit=True) as theirs,
+        ):
+            for batch in batches:
+                started = time.perf_counter()
+                write_race(mine, batch)
+                ours.append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                _write_floor(theirs, batch)
+                floor.append((time.perf_counter() - started) * 1000)
+            stored = {
+                table: _count(mine, table)
+                for table in ("odds_history", "money_flow_history", "entrants", "race_dividends")
+            }
+            floor_odds = _count(theirs, "odds_history")
+    report: dict[str, Any] = {
+        "races": len({b.race_id for b in batches}),
+        "race_writes": len(batches),
+        "runners_per_race": 15,
+        **summary("", ours),
+        **summary("floor_", floor),
+    }
+    report["ratio_p50"] = round(report["p50_ms"] / report["floor_p50_ms"], 2)
+    report["ratio_p95"] = round(report["p95_ms"] / report["floor_p95_ms"], 2)
+    report.update(summary("transform_", transform_ms))
+    report["rows_stored"] = stored
+    report["floor_odds_rows"] = floor_odds  # every price every poll: what change detection saves
+    report["target_ratio_p95"] = 1.5
+    return report
+
+
+def _count(conn: psycopg.Connection, table: str) -> int:
+    row = conn.execute(f"select count(*) from {table}").fetchone()
+    return int(row[0]) if row else 0

@@ -1,0 +1,14 @@
+"""Synthetic NZTAB data for benchmarks, demos and tests: deterministic racing days.
+
+Everything here is generated, never captured: see `raceday.demo.generator`.
+"""
+
+from raceday.demo.generator import (
+    GeneratedDay,
+    GeneratedRace,
+    generate_day,
+    poll_offsets,
+    write_day,
+)
+
+__all__ = ["GeneratedDay", "GeneratedRace", "generate_day", "poll_offsets", "write_day"]

@@ -1,0 +1,242 @@
+"""Bulk backfill: many polls at once, history through COPY, the same rows the per-race path stores.
+
+The per-race writer decides "is this a change?" and "what was the previous amount?" in SQL, one
+poll at a time. For thousands of archived polls that is too slow, so here the same two rules run
+in Python over the merged timeline of (rows already stored) + (polls being loaded), and only the
+resulting rows are sent, with binary COPY straight into the partitioned parents.
+
+Correctness rests on three things:
+- `plan_history` is pure and mirrors the SQL exactly (same lookback, same NULL rules); a test
+  compares a backfill with polls ingested one by one;
+- the stored rows are read under the races' advisory locks, so no live writer of those races
+  can insert in between (keys already stored are skipped, so COPY never meets a duplicate);
+- one transaction per chunk: a failure leaves none of the chunk's history behind.
+
+Current-state tables (races, entrants, pools, results) get each race's newest poll through the
+per-race writer, which already ignores anything older than what is stored.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, NamedTuple
+from uuid import UUID
+
+import psycopg
+
+from raceday.ingest.rows import RaceBatch
+from raceday.ingest.writer import WriteCounts, race_lock_key, write_race
+
+__all__ = [
+    "LOOKBACK",
+    "MONEY_COLUMNS",
+    "ODDS_COLUMNS",
+    "StoredMoney",
+    "StoredOdds",
+    "backfill",
+    "backfill_history",
+    "copy_rows",
+    "plan_history",
+]
+
+LOOKBACK = timedelta(days=3)  # statements.HISTORY_LOOKBACK, as a timedelta
+
+ODDS_COLUMNS: tuple[str, ...] = ("entrant_id", "event_timestamp", "type", "odds")
+MONEY_COLUMNS: tuple[str, ...] = (
+    "entrant_id", "race_id", "event_timestamp", "hold_percentage", "bet_percentage",
+    "win_pool_amount", "place_pool_amount", "incremental_win_amount", "incremental_place_amount",
+    "time_to_start", "time_interval", "interval_type",
+)  # fmt: skip
+ODDS_TYPES: tuple[str, ...] = ("uuid", "timestamptz", "text", "numeric")
+MONEY_TYPES: tuple[str, ...] = (
+    "uuid", "uuid", "timestamptz", "numeric", "numeric", "numeric", "numeric", "numeric",
+    "numeric", "numeric", "numeric", "text",
+)  # fmt: skip
+
+
+class StoredOdds(NamedTuple):
+    entrant_id: UUID
+    type: str
+    event_timestamp: datetime
+    odds: Decimal
+
+
+class StoredMoney(NamedTuple):
+    entrant_id: UUID
+    event_timestamp: datetime
+    win_pool_amount: Decimal | None
+    place_pool_amount: Decimal | None
+
+
+def _diff(current: Decimal | None, previous: Decimal | None) -> Decimal | None:
+    return None if current is None or previous is None else current - previous
+
+
+def plan_history(
+    batches: Sequence[RaceBatch],
+    stored_odds: Iterable[StoredOdds] = (),
+    stored_money: Iterable[StoredMoney] = (),
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The odds and money-flow rows the per-race path would store for `batches` in time order.
+
+    Returns rows in ODDS_COLUMNS / MONEY_COLUMNS order. Keys already stored are never returned.
+    Each (entrant, type) and each entrant has a timeline of stored observations, sorted by time:
+    rows read from the database and rows accepted here alike, because both are "stored" for
+    whoever comes later. Keys are uuid ints: hashing a UUID object costs a Python call.
+    """
+    odds_line: dict[tuple[int, str], list[tuple[datetime, Decimal]]] = defaultdict(list)
+    for row in stored_odds:
+        odds_line[(row.entrant_id.int, row.type)].append((row.event_timestamp, row.odds))
+    money_line: dict[int, list[tuple[datetime, Decimal | None, Decimal | None]]] = defaultdict(list)
+    for money in stored_money:
+        money_line[money.entrant_id.int].append(
+            (money.event_timestamp, money.win_pool_amount, money.place_pool_amount)
+        )
+    for odds_timeline in odds_line.values():
+        odds_timeline.sort(key=_time)
+    for money_timeline in money_line.values():
+        money_timeline.sort(key=_time)
+
+    odds_rows: list[tuple[Any, ...]] = []
+    money_rows: list[tuple[Any, ...]] = []
+    for batch in sorted(batches, key=lambda b: (b.observed_at, str(b.race_id))):
+        ts = batch.observed_at
+        since = ts - LOOKBACK
+        for obs in batch.odds:
+            line = odds_line[(obs.entrant_id.int, obs.type)]
+            at = _place(line, ts)
+            if at < 0:
+                continue  # already stored at this instant: a replay (ON CONFLICT DO NOTHING)
+            if at and line[at - 1][0] >= since and line[at - 1][1] == obs.odds:
+                continue  # unchanged since the last stored price
+            odds_rows.append((obs.entrant_id, ts, obs.type, obs.odds))
+            line.insert(at, (ts, obs.odds))
+        timing = batch.timing
+        for flow in batch.money:
+            history = money_line[flow.entrant_id.int]
+            at = _place(history, ts)
+            if at < 0:
+                continue
+            previous = history[at - 1] if at and history[at - 1][0] >= since else None
+            money_rows.append(
+                (
+                    flow.entrant_id,
+                    batch.race_id,
+                    ts,
+                    flow.hold_percentage,
+                    flow.bet_percentage,
+                    flow.win_pool_amount,
+                    flow.place_pool_amount,
+                    _diff(flow.win_pool_amount, previous[1]) if previous else None,
+                    _diff(flow.place_pool_amount, previous[2]) if previous else None,
+                    timing.time_to_start,
+                    timing.time_interval,
+                    timing.interval_type,
+                )
+            )
+            history.insert(at, (ts, flow.win_pool_amount, flow.place_pool_amount))
+    return odds_rows, money_rows
+
+
+def _time(entry: tuple[Any, ...]) -> datetime:
+    return entry[0]  # type: ignore[no-any-return]
+
+
+def _place(line: Sequence[tuple[Any, ...]], ts: datetime) -> int:
+    """Where an observation at `ts` goes in a sorted timeline; -1 when `ts` is already there.
+
+    Polls mostly come in time order, so the answer is usually the end, found without a search.
+    """
+    if not line or line[-1][0] < ts:
+        return len(line)
+    at = bisect_left(line, ts, key=_time)
+    return -1 if at < len(line) and line[at][0] == ts else at
+
+
+def _stored(
+    conn: psycopg.Connection, batches: Sequence[RaceBatch]
+) -> tuple[list[StoredOdds], list[StoredMoney]]:
+    entrants = sorted({e.entrant_id for b in batches for e in b.entrants}, key=str)
+    since = min(b.observed_at for b in batches) - LOOKBACK
+    until = max(b.observed_at for b in batches)
+    odds = [
+        StoredOdds(*row)
+        for row in conn.execute(
+            "select entrant_id, type, event_timestamp, odds from odds_history"
+            " where entrant_id = any(%s) and event_timestamp between %s and %s",
+            [entrants, since, until],
+        )
+    ]
+    money = [
+        StoredMoney(*row)
+        for row in conn.execute(
+            "select entrant_id, event_timestamp, win_pool_amount, place_pool_amount from money_flow_history"
+            " where entrant_id = any(%s) and event_timestamp between %s and %s",
+            [entrants, since, until],
+        )
+    ]
+    return odds, money
+
+
+def copy_rows(
+    conn: psycopg.Connection,
+    table: str,
+    columns: Sequence[str],
+    types: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+) -> None:
+    with (
+        conn.cursor() as cur,
+        cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy,
+    ):
+        copy.set_types(list(types))
+        for row in rows:
+            copy.write_row(row)
+
+
+def backfill_history(conn: psycopg.Connection, batches: Sequence[RaceBatch]) -> WriteCounts:
+    """Store the odds and money-flow history of many polls in one transaction (COPY).
+
+    Partitions for every poll's day must exist already (`partitions.ensure_days_for`). `conn`
+    must be in autocommit mode; the transaction is opened here.
+    """
+    counts: WriteCounts = WriteCounts()
+    if not batches:
+        return counts
+    races = sorted({b.race_id for b in batches}, key=race_lock_key)
+    with conn.transaction():
+        # Lock every race first, in one order, so two backfills cannot deadlock.
+        conn.execute(
+            "select pg_advisory_xact_lock(c, o) from unnest(%s::int[], %s::int[]) as k(c, o)",
+            [[race_lock_key(r)[0] for r in races], [race_lock_key(r)[1] for r in races]],
+        )
+        odds_rows, money_rows = plan_history(batches, *_stored(conn, batches))
+        copy_rows(conn, "odds_history", ODDS_COLUMNS, ODDS_TYPES, odds_rows)
+        copy_rows(conn, "money_flow_history", MONEY_COLUMNS, MONEY_TYPES, money_rows)
+    counts["odds_history"] += len(odds_rows)
+    counts["money_flow_history"] += len(money_rows)
+    return counts
+
+
+def backfill(conn: psycopg.Connection, batches: Sequence[RaceBatch]) -> WriteCounts:
+    """History of many polls by COPY (one transaction), then each race's newest state.
+
+    The state of each race is written by the per-race writer in its own transaction after the
+    history commits, so a failure there leaves that race's history in place (it is correct
+    history); ingesting the newest poll again completes it.
+    """
+    counts = backfill_history(conn, batches)
+    newest: dict[UUID, RaceBatch] = {}
+    for batch in batches:
+        for reason, number in batch.skipped.items():
+            counts[f"skipped: {reason}"] += number
+        if batch.race_id not in newest or newest[batch.race_id].observed_at < batch.observed_at:
+            newest[batch.race_id] = batch
+    for batch in newest.values():
+        state = write_race(conn, batch, history=False)
+        counts.update({k: v for k, v in state.items() if not k.startswith("skipped: ")})
+    return counts

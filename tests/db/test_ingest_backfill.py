@@ -1,0 +1,119 @@
+"""The COPY backfill stores exactly what the per-race path stores, poll by poll.
+
+Generated (synthetic) racing days: prices move between polls, pools grow, money shares drift.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import psycopg
+import pytest
+
+from raceday.config import load_settings
+from raceday.db.target import connect
+from raceday.demo import generate_day
+from raceday.ingest.backfill import backfill, plan_history
+from raceday.ingest.rows import RaceBatch
+from raceday.ingest.transform import race_batch
+from raceday.ingest.writer import write_race
+from raceday.nztab.models import RaceEvent
+from raceday.nztab.payloads import parse_payload
+from raceday.partitions import ensure_days_for
+
+DAY = date(2026, 4, 5)  # NZ daylight saving ends: a 25-hour racing day
+
+STATE = {
+    "odds_history": "select entrant_id, event_timestamp, type, odds from odds_history order by 1, 2, 3",
+    "money_flow_history": (
+        "select entrant_id, race_id, event_timestamp, hold_percentage, bet_percentage,"
+        " win_pool_amount, place_pool_amount, incremental_win_amount, incremental_place_amount,"
+        " time_to_start, time_interval, interval_type from money_flow_history order by 1, 3"
+    ),
+    # Not api_generated_time: one by one it is the poll that last changed the row, while the
+    # backfill writes each race's state once, from its newest poll.
+    "entrants": (
+        "select entrant_id, fixed_win_odds, pool_win_odds, hold_percentage, is_scratched"
+        " from entrants order by 1"
+    ),
+    "races": "select race_id, status, api_generated_time, last_polled_at from races order by 1",
+    "race_dividends": "select race_id, product_name, description, dividend, status from race_dividends order by 1, 2, 3",
+}
+
+
+@pytest.fixture(scope="module")
+def batches() -> list[RaceBatch]:
+    day = generate_day(DAY, seed=7, meetings=2, races_per_meeting=3, runners=8, polls_per_race=8)
+    out = []
+    for race in day.races:
+        for body in race.polls:
+            payload = parse_payload(body)
+            assert isinstance(payload, RaceEvent)
+            out.append(race_batch(payload))
+    return sorted(out, key=lambda b: (b.observed_at, str(b.race_id)))
+
+
+def _prepare(url: str, batches: list[RaceBatch]) -> None:
+    result = ensure_days_for(url, load_settings(database_url=url), [b.observed_at for b in batches])
+    assert result.refused == {}
+
+
+def _state(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    with connect(url, autocommit=True) as conn:
+        return {name: conn.execute(query).fetchall() for name, query in STATE.items()}
+
+
+def _one_by_one(url: str, batches: list[RaceBatch]) -> None:
+    with connect(url, autocommit=True) as conn:
+        for batch in batches:
+            write_race(conn, batch)
+
+
+def test_backfill_equals_polls_written_one_by_one(
+    database_url: str, second_database_url: str, batches: list[RaceBatch]
+) -> None:
+    for url in (database_url, second_database_url):
+        _prepare(url, batches)
+    _one_by_one(database_url, batches)
+    with connect(second_database_url, autocommit=True) as conn:
+        counts = backfill(conn, batches)
+    expected = _state(database_url)
+    assert counts["odds_history"] == len(expected["odds_history"])
+    # The generator really moves prices: fewer rows than prices seen, more than one poll's worth.
+    seen = sum(len(b.odds) for b in batches)
+    assert len(batches[0].odds) < counts["odds_history"] < seen
+    assert _state(second_database_url) == expected
+
+
+def test_backfill_after_live_polls_and_in_chunks_and_replayed_adds_only_what_is_missing(
+    database_url: str, second_database_url: str, batches: list[RaceBatch]
+) -> None:
+    for url in (database_url, second_database_url):
+        _prepare(url, batches)
+    _one_by_one(database_url, batches)
+    # The first quarter was stored live; the rest of the archive comes in two chunks, in time
+    # order, and then the whole archive once more.
+    quarter, half = len(batches) // 4, len(batches) // 2
+    _one_by_one(second_database_url, batches[:quarter])
+    with connect(second_database_url, autocommit=True) as conn:
+        backfill(conn, batches[quarter:half])
+        backfill(conn, batches[half:])
+        again = backfill(conn, batches)
+    assert again["odds_history"] == again["money_flow_history"] == 0
+    assert _state(second_database_url) == _state(database_url)
+
+
+def test_a_failed_backfill_leaves_no_history(database_url: str, batches: list[RaceBatch]) -> None:
+    # No partitions: the COPY fails, and the whole chunk is rolled back.
+    with connect(database_url, autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.CheckViolation):
+            backfill(conn, batches)
+        assert conn.execute("select count(*) from races").fetchone() == (0,)
+
+
+def test_plan_skips_stored_keys_and_unchanged_prices(batches: list[RaceBatch]) -> None:
+    first = batches[0]
+    odds, money = plan_history([first, first])  # the same poll twice: a replay
+    assert len(odds) == len(first.odds) and len(money) == len(first.money)
+    assert all(row[7] is None for row in money)  # no previous observation, no increment
