@@ -194,6 +194,7 @@ def result_position_row(**change: Any) -> dict[str, Any]:
         "margin_length": Decimal("0.00"),
         "positional_margin": None,
         "time_ran": Decimal("106.73"),
+        "api_generated_time": GENERATED,
     } | change
 
 
@@ -209,6 +210,7 @@ def dividend_row(**change: Any) -> dict[str, Any]:
         "pool_size": Decimal("12345.67"),
         "jackpot_size": Decimal("0.00"),
         "positions": Jsonb([{"runner_number": 1, "position": 1}]),
+        "api_generated_time": GENERATED,
     } | change
 
 

@@ -1,14 +1,17 @@
 """`raceday bench write`: one race per transaction through the writer, against a minimal floor.
 
 The races are generated (15 runners, every table touched, prices moving between polls) and
-replayed in time order, as the poller would write them. Each poll is written twice, into two
-scratch databases on the same server, interleaved so both see the same noise:
+replayed in time order, as the poller would write them. Each poll is written three times, into
+three scratch databases on the same server, interleaved so all see the same noise:
 
 - ours: `write_race` — race lock, newer-wins upserts that skip unchanged rows, odds stored only
   on change, increments against the previous stored observation;
-- the floor: the same rows, hand-written multi-row `INSERT … ON CONFLICT DO UPDATE` (and DO
-  NOTHING for history) with the same driver, pipelined, in one transaction. It has none of our
-  rules: it stores every price every poll and never compares anything.
+- the floor: the same rows — the current-state rows of the poll and exactly the history rows
+  ours stores (found by the backfill planner, checked against ours by count) — written by
+  hand-written multi-row `INSERT … ON CONFLICT DO UPDATE` (DO NOTHING for history) with the
+  same driver, pipelined, in one transaction. It compares and decides nothing.
+- a naive floor, reported beside it: the same but storing every price of every poll, as a
+  writer without change detection would.
 
 Transform (payload → rows) is timed separately; both sides get the same rows.
 """
@@ -16,9 +19,11 @@ Transform (payload → rows) is timed separately; both sides get the same rows.
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, NamedTuple
+from uuid import UUID
 
 import psycopg
 
@@ -27,6 +32,7 @@ from raceday.bench.stats import summary
 from raceday.config import Settings
 from raceday.db.target import connect
 from raceday.demo import generate_day
+from raceday.ingest.backfill import MONEY_COLUMNS, ODDS_COLUMNS, plan_history
 from raceday.ingest.rows import RaceBatch
 from raceday.ingest.transform import race_batch
 from raceday.ingest.writer import write_race
@@ -52,8 +58,10 @@ def _floor_upsert(
     return query, [value for row in rows for value in row]
 
 
-def floor_statements(batch: RaceBatch) -> list[tuple[str, list[Any]]]:
-    """The floor's statements for one race: every row written, nothing decided."""
+def floor_statements(
+    batch: RaceBatch, odds_rows: Sequence[tuple[Any, ...]], money_rows: Sequence[tuple[Any, ...]]
+) -> list[tuple[str, list[Any]]]:
+    """The floor's statements for one race: the given rows written, nothing compared or decided."""
     out = [
         _floor_upsert("meetings", [batch.meeting], "meeting_id", update=False),
         _floor_upsert("races", [batch.race], "race_id", update=True),
@@ -80,48 +88,53 @@ def floor_statements(batch: RaceBatch) -> list[tuple[str, list[Any]]]:
                     update=True,
                 )
             )
-    ts = batch.observed_at
-    if batch.odds:
-        values = ", ".join(["(%s, %s, %s, %s)"] * len(batch.odds))
-        out.append(
-            (
-                f"insert into odds_history (entrant_id, event_timestamp, type, odds) values {values} on conflict do nothing",
-                [v for o in batch.odds for v in (o.entrant_id, ts, o.type, o.odds)],
+    for table, columns, rows in (
+        ("odds_history", ODDS_COLUMNS, odds_rows),
+        ("money_flow_history", MONEY_COLUMNS, money_rows),
+    ):
+        if rows:
+            values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(rows))
+            out.append(
+                (
+                    f"insert into {table} ({', '.join(columns)}) values {values} on conflict do nothing",
+                    [v for row in rows for v in row],
+                )
             )
-        )
-    if batch.money:
-        t = batch.timing
-        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(batch.money))
-        out.append(
-            (
-                "insert into money_flow_history (entrant_id, race_id, event_timestamp, hold_percentage,"
-                " bet_percentage, win_pool_amount, place_pool_amount, time_to_start, time_interval,"
-                f" interval_type) values {values} on conflict do nothing",
-                [
-                    v
-                    for m in batch.money
-                    for v in (
-                        m.entrant_id,
-                        batch.race_id,
-                        ts,
-                        m.hold_percentage,
-                        m.bet_percentage,
-                        m.win_pool_amount,
-                        m.place_pool_amount,
-                        t.time_to_start,
-                        t.time_interval,
-                        t.interval_type,
-                    )
-                ],
-            )
-        )
     return out
 
 
-def _write_floor(conn: psycopg.Connection, batch: RaceBatch) -> None:
+def _all_rows(batch: RaceBatch) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Every price of the poll and money rows without increments: the naive floor's history."""
+    ts, t = batch.observed_at, batch.timing
+    odds = [(o.entrant_id, ts, o.type, o.odds) for o in batch.odds]
+    money = [
+        (m.entrant_id, batch.race_id, ts, m.hold_percentage, m.bet_percentage, m.win_pool_amount,
+         m.place_pool_amount, None, None, t.time_to_start, t.time_interval, t.interval_type)
+        for m in batch.money
+    ]  # fmt: skip
+    return odds, money
+
+
+def _write_floor(conn: psycopg.Connection, statements: list[tuple[str, list[Any]]]) -> None:
     with conn.transaction(), conn.pipeline():
-        for query, params in floor_statements(batch):
+        for query, params in statements:
             conn.execute(query, params)
+
+
+def _same_rows(
+    batches: Sequence[RaceBatch],
+) -> dict[tuple[UUID, datetime], tuple[list[Any], list[Any]]]:
+    """The history rows the writer stores, per (race, poll): what the strict floor writes."""
+    odds_rows, money_rows = plan_history(batches)
+    race_of = {e.entrant_id: b.race_id for b in batches for e in b.entrants}
+    grouped: dict[tuple[UUID, datetime], tuple[list[Any], list[Any]]] = defaultdict(
+        lambda: ([], [])
+    )
+    for row in odds_rows:
+        grouped[(race_of[row[0]], row[1])][0].append(row)
+    for row in money_rows:
+        grouped[(row[1], row[2])][1].append(row)
+    return grouped
 
 
 def _batches(
@@ -154,38 +167,49 @@ def bench_write(
     *,
     meetings: int = 25,
     races_per_meeting: int = 8,
-    polls: int = 4,
+    polls: int = 8,
     seed: int = 1,
 ) -> dict[str, Any]:
     """Write every poll of a generated day both ways; report latencies per race transaction."""
     batches, transform_ms = _batches(meetings, races_per_meeting, polls, seed)
     instants = sorted({b.observed_at for b in batches})
+    same_rows = _same_rows(batches)
     ours: list[float] = []
     floor: list[float] = []
+    naive: list[float] = []
     with (
         scratch_database(server_url, "bench_write") as ours_url,
         scratch_database(server_url, "bench_floor") as floor_url,
+        scratch_database(server_url, "bench_naive") as naive_url,
     ):
-        for url in (ours_url, floor_url):
+        for url in (ours_url, floor_url, naive_url):
             refused = ensure_days_for(url, settings, instants).refused
             if refused:
                 raise RuntimeError(f"bench days refused: {sorted(set(refused.values()))}")
         with (
             connect(ours_url, autocommit=True) as mine,
             connect(floor_url, autocommit=True) as theirs,
+            connect(naive_url, autocommit=True) as plain,
         ):
             for batch in batches:
+                strict = floor_statements(batch, *same_rows[(batch.race_id, batch.observed_at)])
+                everything = floor_statements(batch, *_all_rows(batch))
                 started = time.perf_counter()
                 write_race(mine, batch)
                 ours.append((time.perf_counter() - started) * 1000)
                 started = time.perf_counter()
-                _write_floor(theirs, batch)
+                _write_floor(theirs, strict)
                 floor.append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                _write_floor(plain, everything)
+                naive.append((time.perf_counter() - started) * 1000)
             stored = {
                 table: _count(mine, table)
                 for table in ("odds_history", "money_flow_history", "entrants", "race_dividends")
             }
-            floor_odds = _count(theirs, "odds_history")
+            if _count(theirs, "odds_history") != stored["odds_history"]:
+                raise RuntimeError("the floor did not store the same odds rows as the writer")
+            naive_odds = _count(plain, "odds_history")
     report: dict[str, Any] = {
         "races": len({b.race_id for b in batches}),
         "race_writes": len(batches),
@@ -196,8 +220,9 @@ def bench_write(
     report["ratio_p50"] = round(report["p50_ms"] / report["floor_p50_ms"], 2)
     report["ratio_p95"] = round(report["p95_ms"] / report["floor_p95_ms"], 2)
     report.update(summary("transform_", transform_ms))
+    report.update(summary("naive_floor_", naive))
     report["rows_stored"] = stored
-    report["floor_odds_rows"] = floor_odds  # every price every poll: what change detection saves
+    report["naive_floor_odds_rows"] = naive_odds  # every price every poll: what detection saves
     report["target_ratio_p95"] = 1.5
     return report
 

@@ -38,7 +38,7 @@ def write(
     database_url: DatabaseUrlOption = None,
     meetings: Annotated[int, typer.Option(min=1, max=200, help="Generated meetings.")] = 25,
     races_per_meeting: Annotated[int, typer.Option(min=1, max=20, help="Races per meeting.")] = 8,
-    polls: Annotated[int, typer.Option(min=1, max=20, help="Polls written per race.")] = 4,
+    polls: Annotated[int, typer.Option(min=1, max=20, help="Polls written per race.")] = 8,
     seed: Annotated[int, typer.Option(help="Generator seed (same seed, same races).")] = 1,
     json: JsonOption = False,
 ) -> None:
