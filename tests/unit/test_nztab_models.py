@@ -628,3 +628,14 @@ def test_model_validation_raises_only_validation_error(
     body = _mutate(raw[JULY], ("data", "runners", 0, "odds", key), value, False)
     with contextlib.suppress(ValidationError):
         RaceEvent.model_validate(body)
+
+
+def test_go_zero_time_means_not_started(raw: dict[str, Any]) -> None:
+    # Synthetic: before the jump Go would print its zero time, like epoch 0 for actual_start.
+    def not_started(body: dict[str, Any]) -> None:
+        body["data"]["race"]["actual_start_string"] = "0001-01-01 00:00:00 +0000 UTC"
+        body["data"]["race"]["actual_start"] = 0
+
+    event = parse_payload(_edited(raw[JULY], not_started))
+    assert isinstance(event, RaceEvent)
+    assert event.race.actual_start_string is None and event.race.actual_start is None

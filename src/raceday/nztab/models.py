@@ -258,8 +258,14 @@ OptUtcTimestamp = Annotated[
 ]
 EpochInstant = Annotated[datetime, BeforeValidator(times.parse_epoch_seconds)]
 OptEpochInstant = Annotated[datetime | None, BeforeValidator(times.parse_optional_epoch_seconds)]
+# Go's zero time ("0001-01-01 00:00:00 +0000 UTC") is how Go prints "not set", like epoch 0.
+_GO_ZERO_TIME = "0001-01-01 00:00:00 +0000 UTC"
 OptGoTimestamp = Annotated[
-    datetime | None, BeforeValidator(_optional_text_time(times.parse_go_timestamp))
+    datetime | None,
+    BeforeValidator(_optional_text_time(times.parse_go_timestamp)),
+    BeforeValidator(
+        lambda v: None if v == _GO_ZERO_TIME else v
+    ),  # before validators run last-first
 ]
 IsoDate = Annotated[date, BeforeValidator(_required_text_time(times.parse_iso_date))]
 OptIsoDate = Annotated[date | None, BeforeValidator(_optional_text_time(times.parse_iso_date))]
