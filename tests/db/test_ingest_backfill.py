@@ -114,6 +114,7 @@ def test_a_failed_backfill_leaves_no_history(database_url: str, batches: list[Ra
 
 def test_plan_skips_stored_keys_and_unchanged_prices(batches: list[RaceBatch]) -> None:
     first = batches[0]
-    odds, money = plan_history([first, first])  # the same poll twice: a replay
+    odds, money, deletes, updates = plan_history([first, first])  # the same poll twice: a replay
+    assert deletes == [] and updates == []
     assert len(odds) == len(first.odds) and len(money) == len(first.money)
     assert all(row[7] is None for row in money)  # no previous observation, no increment

@@ -12,11 +12,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from raceday.config import load_settings
 from raceday.db.target import connect
+from raceday.errors import PayloadError
 from raceday.ingest import Ingestor
 from raceday.nztab.payloads import parse_payload
 from tests.fixtures.samples import read_sample
@@ -206,25 +206,49 @@ def test_a_missing_day_is_created_before_the_race_transaction(
     assert children == [("money_flow_history_2025_07_17",), ("odds_history_2025_07_17",)]
 
 
-def test_a_race_the_database_refuses_leaves_nothing(
+def test_an_entrant_of_another_race_refuses_the_race_whole(
     database_url: str, event: dict[str, Any]
 ) -> None:
-    # Synthetic conflict: Frosbie's entrant id already belongs to another race of another
-    # meeting; the odds and entrants of the refused race must not be half written.
+    # Synthetic conflict: the same runners already stored under another race of another
+    # meeting. An entrant id names one runner of one race: the second race is refused, whole.
     other = copy.deepcopy(event)
     other["data"]["race"]["event_id"] = "11111111-1111-4111-8111-111111111111"
     other["data"]["race"]["meeting_id"] = "22222222-2222-4222-8222-222222222222"
     _ingest(database_url, _poll(other, 0))
-    with connect(database_url, autocommit=True) as conn:
-        conn.execute(
-            "alter table entrants add constraint test_frosbie_once"
-            f" check (entrant_id <> '{FROSBIE}' or race_id <> '{RACE}')"
-        )
-    with pytest.raises(psycopg.errors.CheckViolation):
+    with pytest.raises(PayloadError, match="stored under another race") as raised:
         _ingest(database_url, _poll(event, 1))
+    assert FROSBIE in raised.value.message
     assert _rows(database_url, "select count(*) from races where race_id = %s", RACE) == [(0,)]
     assert _rows(
         database_url,
         "select count(*) from odds_history where event_timestamp = %s",
         T0 + timedelta(minutes=1),
     ) == [(0,)]
+    assert _rows(database_url, "select count(distinct race_id) from entrants") == [(1,)]
+
+
+def test_history_does_not_depend_on_the_order_polls_arrive_in(
+    database_url: str, second_database_url: str, event: dict[str, Any]
+) -> None:
+    # Synthetic polls: Frosbie 7.5 -> 8 -> 8 -> 7.5 and the Win pool growing.
+    polls = [
+        _poll(event, 0),
+        _poll(event, 1, frosbie_win=8, win_pool=9500),
+        _poll(event, 2, frosbie_win=8, win_pool=9800),
+        _poll(event, 3, win_pool=10000),
+    ]
+    _ingest(database_url, *polls)
+    _ingest(second_database_url, polls[3], polls[1], polls[0], polls[2])
+    history = (
+        "select entrant_id, event_timestamp, type, odds from odds_history order by 1, 2, 3",
+        "select entrant_id, event_timestamp, win_pool_amount, incremental_win_amount,"
+        " incremental_place_amount from money_flow_history order by 1, 2",
+    )
+    for query in history:
+        assert _rows(second_database_url, query) == _rows(database_url, query)
+    frosbie = _rows(
+        database_url,
+        "select odds from odds_history where entrant_id = %s and type = 'fixed_win' order by event_timestamp",
+        FROSBIE,
+    )
+    assert frosbie == [(Decimal("7.50"),), (Decimal("8.00"),), (Decimal("7.50"),)]

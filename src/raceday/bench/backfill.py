@@ -80,7 +80,8 @@ def bench_backfill(
                 counts = backfill_history(mine, batches)
                 ours_s = time.perf_counter() - started
                 stored = counts["odds_history"] + counts["money_flow_history"]
-                odds_rows, money_rows = plan_history(batches)  # the same rows, for the floor
+                plan = plan_history(batches)  # the same rows, for the floor
+                odds_rows, money_rows = plan.odds_rows, plan.money_rows
                 assert len(odds_rows) + len(money_rows) == stored
                 started = time.perf_counter()
                 with theirs.transaction():

@@ -125,7 +125,8 @@ def _same_rows(
     batches: Sequence[RaceBatch],
 ) -> dict[tuple[UUID, datetime], tuple[list[Any], list[Any]]]:
     """The history rows the writer stores, per (race, poll): what the strict floor writes."""
-    odds_rows, money_rows = plan_history(batches)
+    plan = plan_history(batches)
+    odds_rows, money_rows = plan.odds_rows, plan.money_rows
     race_of = {e.entrant_id: b.race_id for b in batches for e in b.entrants}
     grouped: dict[tuple[UUID, datetime], tuple[list[Any], list[Any]]] = defaultdict(
         lambda: ([], [])

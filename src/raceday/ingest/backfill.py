@@ -35,6 +35,7 @@ __all__ = [
     "LOOKBACK",
     "MONEY_COLUMNS",
     "ODDS_COLUMNS",
+    "HistoryPlan",
     "StoredMoney",
     "StoredOdds",
     "backfill",
@@ -76,14 +77,26 @@ def _diff(current: Decimal | None, previous: Decimal | None) -> Decimal | None:
     return None if current is None or previous is None else current - previous
 
 
+class HistoryPlan(NamedTuple):
+    """What a backfill changes in the history tables."""
+
+    odds_rows: list[tuple[Any, ...]]  # new rows, ODDS_COLUMNS order
+    money_rows: list[tuple[Any, ...]]  # new rows, MONEY_COLUMNS order
+    # Stored rows just after an older poll: a price now repeated (deleted), and increments now
+    # measured from the older poll (entrant_id, event_timestamp, incremental win, place).
+    odds_deletes: list[tuple[UUID, str, datetime]]
+    money_updates: list[tuple[UUID, datetime, Decimal | None, Decimal | None]]
+
+
 def plan_history(
     batches: Sequence[RaceBatch],
     stored_odds: Iterable[StoredOdds] = (),
     stored_money: Iterable[StoredMoney] = (),
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The odds and money-flow rows the per-race path would store for `batches` in time order.
+) -> HistoryPlan:
+    """What the per-race path would do to the history tables for `batches`, in time order.
 
-    Returns rows in ODDS_COLUMNS / MONEY_COLUMNS order. Keys already stored are never returned.
+    Keys already stored are never returned as new rows. A poll older than stored rows fixes
+    up the stored row right after it, as the per-race path's neighbour statements do.
     Each (entrant, type) and each entrant has a timeline of stored observations, sorted by time:
     rows read from the database and rows accepted here alike, because both are "stored" for
     whoever comes later. Keys are uuid ints: hashing a UUID object costs a Python call.
@@ -101,11 +114,11 @@ def plan_history(
     for money_timeline in money_line.values():
         money_timeline.sort(key=_time)
 
-    odds_rows: list[tuple[Any, ...]] = []
-    money_rows: list[tuple[Any, ...]] = []
+    plan = HistoryPlan([], [], [], [])
+    odds_rows, money_rows = plan.odds_rows, plan.money_rows
     for batch in sorted(batches, key=lambda b: (b.observed_at, str(b.race_id))):
         ts = batch.observed_at
-        since = ts - LOOKBACK
+        since, until = ts - LOOKBACK, ts + LOOKBACK
         for obs in batch.odds:
             line = odds_line[(obs.entrant_id.int, obs.type)]
             at = _place(line, ts)
@@ -115,6 +128,11 @@ def plan_history(
                 continue  # unchanged since the last stored price
             odds_rows.append((obs.entrant_id, ts, obs.type, obs.odds))
             line.insert(at, (ts, obs.odds))
+            after = at + 1
+            if after < len(line) and line[after][0] <= until and line[after][1] == obs.odds:
+                # Batches are planned in time order, so a later entry is a stored row.
+                plan.odds_deletes.append((obs.entrant_id, obs.type, line[after][0]))
+                del line[after]
         timing = batch.timing
         for flow in batch.money:
             history = money_line[flow.entrant_id.int]
@@ -139,7 +157,18 @@ def plan_history(
                 )
             )
             history.insert(at, (ts, flow.win_pool_amount, flow.place_pool_amount))
-    return odds_rows, money_rows
+            after = at + 1
+            if after < len(history) and history[after][0] <= until:
+                later = history[after]
+                plan.money_updates.append(
+                    (
+                        flow.entrant_id,
+                        later[0],
+                        _diff(later[1], flow.win_pool_amount),
+                        _diff(later[2], flow.place_pool_amount),
+                    )
+                )
+    return plan
 
 
 def _time(entry: tuple[Any, ...]) -> datetime:
@@ -214,12 +243,38 @@ def backfill_history(conn: psycopg.Connection, batches: Sequence[RaceBatch]) -> 
             "select pg_advisory_xact_lock(c, o) from unnest(%s::int[], %s::int[]) as k(c, o)",
             [[race_lock_key(r)[0] for r in races], [race_lock_key(r)[1] for r in races]],
         )
-        odds_rows, money_rows = plan_history(batches, *_stored(conn, batches))
-        copy_rows(conn, "odds_history", ODDS_COLUMNS, ODDS_TYPES, odds_rows)
-        copy_rows(conn, "money_flow_history", MONEY_COLUMNS, MONEY_TYPES, money_rows)
-    counts["odds_history"] += len(odds_rows)
-    counts["money_flow_history"] += len(money_rows)
+        plan = plan_history(batches, *_stored(conn, batches))
+        _fix_neighbours(conn, plan)
+        copy_rows(conn, "odds_history", ODDS_COLUMNS, ODDS_TYPES, plan.odds_rows)
+        copy_rows(conn, "money_flow_history", MONEY_COLUMNS, MONEY_TYPES, plan.money_rows)
+    counts["odds_history"] += len(plan.odds_rows)
+    counts["money_flow_history"] += len(plan.money_rows)
+    if plan.odds_deletes:
+        counts["odds_history (deleted)"] += len(plan.odds_deletes)
+    if plan.money_updates:
+        counts["money_flow_history (repriced)"] += len(plan.money_updates)
     return counts
+
+
+def _fix_neighbours(conn: psycopg.Connection, plan: HistoryPlan) -> None:
+    if plan.odds_deletes:
+        entrants, types, stamps = (list(c) for c in zip(*plan.odds_deletes, strict=True))
+        conn.execute(
+            "delete from odds_history o using unnest(%s::uuid[], %s::text[], %s::timestamptz[])"
+            " as d(entrant_id, type, ts)"
+            " where (o.entrant_id, o.type, o.event_timestamp) = (d.entrant_id, d.type, d.ts)",
+            [entrants, types, stamps],
+        )
+    if plan.money_updates:
+        entrants, stamps, wins, places = (list(c) for c in zip(*plan.money_updates, strict=True))
+        conn.execute(
+            "update money_flow_history m set incremental_win_amount = u.win,"
+            " incremental_place_amount = u.place"
+            " from unnest(%s::uuid[], %s::timestamptz[], %s::numeric[], %s::numeric[])"
+            " as u(entrant_id, ts, win, place)"
+            " where (m.entrant_id, m.event_timestamp) = (u.entrant_id, u.ts)",
+            [entrants, stamps, wins, places],
+        )
 
 
 def backfill(conn: psycopg.Connection, batches: Sequence[RaceBatch]) -> WriteCounts:

@@ -204,6 +204,10 @@ class Ingestor:
             return FileOutcome(
                 path, kind, "failed", reason=f"{path}: database refused it: {_describe(exc)}"
             )
+        except UnicodeEncodeError as exc:  # text the driver cannot send (read_body checks files)
+            return FileOutcome(
+                path, kind, "failed", reason=f"{path}: text that cannot be stored: {exc}"
+            )
         return FileOutcome(path, kind, "ok", race_ids=race_ids, counts=counts)
 
     def _backfill_chunk(

@@ -29,10 +29,12 @@ __all__ = [
     "Mode",
     "delete_stale_dividends",
     "delete_stale_positions",
+    "drop_redundant_next_odds",
     "insert_money_flow",
     "insert_odds",
     "race_lock",
-    "results_written_at",
+    "race_state",
+    "reprice_next_money",
     "unknown_races",
     "update_races_from_list",
     "upsert",
@@ -146,8 +148,52 @@ def unknown_races() -> str:
     )
 
 
-def results_written_at() -> str:
-    return "SELECT api_generated_time FROM race_results WHERE race_id = %s"
+def race_state() -> str:
+    """What the writer must know before deciding: read after the race lock, in one round trip.
+
+    The stored result's time (older placings are left out), the newest observation of the race
+    (an older poll needs the neighbour fix-ups below), and entrants of this payload that are
+    stored under another race (refused: an entrant id names one runner of one race).
+    """
+    return """
+        SELECT (SELECT api_generated_time FROM race_results WHERE race_id = %(race_id)s),
+               (SELECT last_polled_at FROM races WHERE race_id = %(race_id)s),
+               (SELECT array_agg(entrant_id::text || ' belongs to race ' || race_id::text
+                                 ORDER BY entrant_id)
+                  FROM entrants
+                 WHERE entrant_id = ANY(%(entrant_ids)s::uuid[]) AND race_id <> %(race_id)s)"""
+
+
+def drop_redundant_next_odds() -> str:
+    """After an older poll's prices are in, the next stored row repeating one of them is no
+    longer a change: delete it, so history is the same whatever order polls arrive in."""
+    return f"""
+        DELETE FROM odds_history o
+        USING unnest(%(entrant_ids)s::uuid[], %(types)s::text[], %(odds)s::numeric[])
+              AS n(entrant_id, type, odds)
+        WHERE o.entrant_id = n.entrant_id AND o.type = n.type AND o.odds = n.odds
+          AND o.event_timestamp = (
+              SELECT min(x.event_timestamp) FROM odds_history x
+              WHERE x.entrant_id = n.entrant_id AND x.type = n.type
+                AND x.event_timestamp > %(ts)s
+                AND x.event_timestamp <= %(ts)s + interval '{HISTORY_LOOKBACK}')"""
+
+
+def reprice_next_money() -> str:
+    """After an older poll's money rows are in, the next stored row's increments are measured
+    from them instead of from the observation before."""
+    return f"""
+        UPDATE money_flow_history m
+        SET incremental_win_amount = m.win_pool_amount - n.win,
+            incremental_place_amount = m.place_pool_amount - n.place
+        FROM unnest(%(entrant_ids)s::uuid[], %(wins)s::numeric[], %(places)s::numeric[])
+             AS n(entrant_id, win, place)
+        WHERE m.entrant_id = n.entrant_id
+          AND m.event_timestamp = (
+              SELECT min(x.event_timestamp) FROM money_flow_history x
+              WHERE x.entrant_id = n.entrant_id
+                AND x.event_timestamp > %(ts)s
+                AND x.event_timestamp <= %(ts)s + interval '{HISTORY_LOOKBACK}')"""
 
 
 def race_lock() -> str:

@@ -82,6 +82,20 @@ def _fit(value: Decimal | None, limit: Decimal, where: str, *, race_id: UUID) ->
     return rounded
 
 
+_INT4_MAX = 2**31 - 1  # integer columns
+
+
+def _int4(value: int | None, where: str, *, race_id: UUID | None) -> int | None:
+    """An integer column's value, or TransformError naming the field when it cannot hold it."""
+    if value is not None and abs(value) > _INT4_MAX:
+        raise TransformError(
+            f"value {value} is too large to store (limit {_INT4_MAX})",
+            race_id=str(race_id) if race_id else None,
+            field_path=where,
+        )
+    return value
+
+
 def _positive(value: Decimal | None) -> Decimal | None:
     # winning_time / time_ran of 0 mean "not timed"; the schema requires > 0.
     return value if value is not None and value > 0 else None
@@ -155,7 +169,9 @@ def meetings_batch(payload: MeetingsList) -> MeetingsBatch:
             category_name=_text(meeting.category_name),
             track_condition=_text(meeting.track_condition),
             tote_status=meeting.tote_status,
-            tote_meeting_number=meeting.tote_meeting_number,
+            tote_meeting_number=_int4(
+                meeting.tote_meeting_number, "data.meetings[].tote_meeting_number", race_id=None
+            ),
             tote_raceday_date=meeting.tote_raceday_date,
             video_channels=list(meeting.video_channels) if meeting.video_channels else None,
             quaddie_race_numbers=list(meeting.quaddie) if meeting.quaddie else None,
@@ -175,12 +191,15 @@ def meetings_batch(payload: MeetingsList) -> MeetingsBatch:
             races[race.id] = ListedRaceRow(
                 race_id=race.id,
                 meeting_id=meeting.meeting_id,
-                race_number=race.race_number,
+                race_number=_int4(
+                    race.race_number, "data.meetings[].races[].race_number", race_id=race.id
+                )
+                or 0,
                 name=race.name,
                 status=race.status,
                 race_date_nz=meeting.date_nz,
                 start_time=race.start_time,
-                distance=race.distance,
+                distance=_int4(race.distance, "data.meetings[].races[].distance", race_id=race.id),
                 track_condition=_text(race.track_condition),
                 weather=_text(race.weather),
                 protest=race.protest,
@@ -211,7 +230,7 @@ def races_list_batch(payload: RacesList) -> RacesListBatch:
         rows[race.id] = SummaryRaceRow(
             race_id=race.id,
             meeting_id=race.meeting_id,
-            race_number=race.number,
+            race_number=_int4(race.number, "data.races[].number", race_id=race.id) or 0,
             name=race.name,
             start_time=race.advertised_start,
             actual_start=race.actual_start,
@@ -317,29 +336,35 @@ def _race_row(payload: RaceEvent, seen: datetime) -> RaceRow:
     return RaceRow(
         race_id=race.event_id,
         meeting_id=race.meeting_id,
-        race_number=race.race_number,
+        race_number=_int4(race.race_number, "data.race.race_number", race_id=race.event_id) or 0,
         name=race.description,
         status=race.status,
         race_date_nz=race.race_date_nz,
         start_time=race.advertised_start,
         actual_start=race.actual_start,
-        distance=race.distance,
+        distance=_int4(race.distance, "data.race.distance", race_id=race.event_id),
         race_class=_text(race.race_class),
         race_group=_text(race.group),
         track_condition=_text(race.track_condition),
         track_surface=_text(race.track_surface),
         track_direction=_text(race.track_direction),
-        track_circumference=race.track_circumference,
-        track_home_straight=race.track_home_straight,
+        track_circumference=_int4(
+            race.track_circumference, "data.race.track_circumference", race_id=race.event_id
+        ),
+        track_home_straight=_int4(
+            race.track_home_straight, "data.race.track_home_straight", race_id=race.event_id
+        ),
         rail_position=_text(race.rail_position),
         weather=_text(race.weather),
         start_type=_text(race.start_type),
         gait=_text(race.gait),
         total_prize_money=money,
         prize_monies=jsonb_or_none(race.prize_monies),
-        entrant_count=race.entrant_count,
-        field_size=race.field_size,
-        positions_paid=race.positions_paid,
+        entrant_count=_int4(race.entrant_count, "data.race.entrant_count", race_id=race.event_id),
+        field_size=_int4(race.field_size, "data.race.field_size", race_id=race.event_id),
+        positions_paid=_int4(
+            race.positions_paid, "data.race.positions_paid", race_id=race.event_id
+        ),
         silk_url=_text(race.silk_url),
         silk_base_url=_text(race.silk_base_url),
         video_channels=list(race.video_channels) if race.video_channels else None,
@@ -373,8 +398,8 @@ def _entrant_row(
         entrant_id=runner.entrant_id,
         race_id=race_id,
         name=runner.name,
-        runner_number=runner.runner_number,
-        barrier=runner.barrier,
+        runner_number=_int4(runner.runner_number, f"{where}.runner_number", race_id=race_id) or 0,
+        barrier=_int4(runner.barrier, f"{where}.barrier", race_id=race_id),
         is_scratched=runner.is_scratched,
         is_late_scratched=runner.is_late_scratched,
         scratch_time=runner.scratch_time,
@@ -529,7 +554,7 @@ def _result_rows(
         positions[result.entrant_id] = PositionRow(
             entrant_id=result.entrant_id,
             race_id=race_id,
-            position=result.position,
+            position=_int4(result.position, f"{where}.position", race_id=race_id) or 0,
             margin_length=_fit(
                 result.margin_length, _LENGTHS_LIMIT, f"{where}.margin_length", race_id=race_id
             ),

@@ -19,6 +19,7 @@ from uuid import UUID
 
 import psycopg
 
+from raceday.errors import PayloadError
 from raceday.ingest import statements as sql
 from raceday.ingest.rows import MeetingsBatch, RaceBatch, RacesListBatch
 from raceday.partitions import QuarantineEntry, quarantine
@@ -80,13 +81,18 @@ def _send(conn: psycopg.Connection, statements: Sequence[_Statement]) -> WriteCo
 
 
 def race_statements(
-    batch: RaceBatch, *, results_written_at: datetime | None, with_history: bool = True
+    batch: RaceBatch,
+    *,
+    results_written_at: datetime | None,
+    with_history: bool = True,
+    out_of_order: bool = False,
 ) -> list[_Statement]:
     """The statements of one race's transaction after its lock, in order.
 
     `results_written_at` is the stored race_results.api_generated_time: when a newer payload
     wrote the result, this one's placings and dividends are left out (an Interim replay must
-    not bring back a placing a protest removed).
+    not bring back a placing a protest removed). `out_of_order`: the race already has a newer
+    observation, so the history rows just after this poll are fixed up too.
     """
     ts = batch.observed_at
     race_id = batch.race_id
@@ -134,26 +140,23 @@ def race_statements(
             "newer_wins",
         )
     if with_history:
-        out += _history_statements(batch)
+        out += _history_statements(batch, out_of_order=out_of_order)
     return out
 
 
-def _history_statements(batch: RaceBatch) -> list[_Statement]:
+def _history_statements(batch: RaceBatch, *, out_of_order: bool) -> list[_Statement]:
     out: list[_Statement] = []
     ts = batch.observed_at
     if batch.odds:
-        out.append(
-            _Statement(
-                "odds_history",
-                sql.insert_odds(),
-                {
-                    "ts": ts,
-                    "entrant_ids": [o.entrant_id for o in batch.odds],
-                    "types": [o.type for o in batch.odds],
-                    "odds": [o.odds for o in batch.odds],
-                },
-            )
-        )
+        odds = {
+            "ts": ts,
+            "entrant_ids": [o.entrant_id for o in batch.odds],
+            "types": [o.type for o in batch.odds],
+            "odds": [o.odds for o in batch.odds],
+        }
+        out.append(_Statement("odds_history", sql.insert_odds(), odds))
+        if out_of_order:
+            out.append(_Statement("odds_history (deleted)", sql.drop_redundant_next_odds(), odds))
     if batch.money:
         timing = batch.timing
         out.append(
@@ -174,6 +177,19 @@ def _history_statements(batch: RaceBatch) -> list[_Statement]:
                 },
             )
         )
+        if out_of_order:
+            out.append(
+                _Statement(
+                    "money_flow_history (repriced)",
+                    sql.reprice_next_money(),
+                    {
+                        "ts": ts,
+                        "entrant_ids": [m.entrant_id for m in batch.money],
+                        "wins": [m.win_pool_amount for m in batch.money],
+                        "places": [m.place_pool_amount for m in batch.money],
+                    },
+                )
+            )
     return out
 
 
@@ -241,12 +257,24 @@ def write_race(
     with conn.transaction():
         with conn.pipeline():
             conn.execute(sql.race_lock(), race_lock_key(batch.race_id))
-            cur = conn.execute(sql.results_written_at(), [batch.race_id])
+            cur = conn.execute(
+                sql.race_state(),
+                {"race_id": batch.race_id, "entrant_ids": [e.entrant_id for e in batch.entrants]},
+            )
         row = cur.fetchone()
+        results_written_at, newest, foreign = row if row else (None, None, None)
+        if foreign:
+            raise PayloadError(
+                f"an entrant id of this race is stored under another race: {', '.join(foreign)}",
+                race_id=str(batch.race_id),
+                field_path="data.runners[].entrant_id",
+                hint="an entrant id names one runner of one race; the race was not stored",
+            )
         statements = race_statements(
             batch,
-            results_written_at=row[0] if row else None,
-            with_history=quarantine_reason is None,
+            results_written_at=results_written_at,
+            with_history=history and quarantine_reason is None,
+            out_of_order=newest is not None and newest > batch.observed_at,
         )
         counts = _send(conn, statements)
         if quarantine_reason is not None:

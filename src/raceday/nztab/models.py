@@ -37,6 +37,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StringConstraints,
     field_validator,
     model_validator,
 )
@@ -277,6 +278,8 @@ OptToteClock = Annotated[str | None, BeforeValidator(_tote_clock_text)]
 OptNzClock = Annotated[str | None, BeforeValidator(_nz_clock_text)]
 
 JsonObject = dict[str, Any]
+# Names of meetings, races and runners: a row without one is useless (the schema agrees).
+Name = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 
 
 class _Model(BaseModel):
@@ -323,7 +326,7 @@ class MeetingRace(_Model):
 
     id: UUID
     race_number: Count  # 0 only for futures pseudo-races
-    name: str
+    name: Name
     start_time: UtcTimestamp  # the advertised start
     tote_start_time: OptToteClock = None  # "26:22:00", counted from the meeting's tote_raceday_date
     track_condition: str | None = None
@@ -340,7 +343,7 @@ class Meeting(_Model):
     """One meeting of `data.meetings[]`: a venue on one NZ racing day, with its races."""
 
     meeting_id: UUID = Field(alias="meeting")
-    name: str
+    name: Name
     date_nz: DressedDate = Field(alias="date")  # the NZ racing day dressed as UTC midnight
     track_condition: str | None = None
     category: Category
@@ -399,7 +402,7 @@ class RaceSummary(_Model):
     """One race of `data.races[]` (schema RaceSummary). Note `number`, not `race_number`."""
 
     id: UUID
-    name: str
+    name: Name
     number: OptCount = None  # missing on pseudo-races ("Cambridge (G)"); such a row is no race
     meeting_id: UUID
     advertised_start: UtcTimestamp
@@ -431,10 +434,10 @@ class RaceDetail(_Model):
 
     event_id: UUID
     meeting_id: UUID
-    meeting_name: str
+    meeting_name: Name
     display_meeting_name: str | None = None
     status: RaceStatus
-    description: str  # the race name
+    description: Name  # the race name
     advertised_start: EpochInstant  # the stored start: the single source of truth
     actual_start: OptEpochInstant = None
     advertised_start_string: OptGoTimestamp = None
@@ -524,7 +527,7 @@ class Runner(_Model):
     """
 
     entrant_id: UUID
-    name: str
+    name: Name
     runner_number: Annotated[int, BeforeValidator(_integer(required=True, ge=1))]
     barrier: OptCount = None
     market_name: str | None = None

@@ -257,10 +257,45 @@ def read_body(path: Path) -> object:
     except OSError as exc:
         raise PayloadError(f"cannot read the file: {exc.strerror or exc}", file=path) from exc
     try:
-        return json.loads(raw, parse_constant=_refuse_constant)
+        body = json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as exc:
         # ValueError covers JSONDecodeError and UnicodeDecodeError.
         raise PayloadError(f"not valid JSON: {exc}", file=path) from exc
+    if _SUSPECT_ESCAPE.search(raw):  # cheap test first; the walk runs only when needed
+        problem = _unstorable_text(body)
+        if problem:
+            where, what = problem
+            raise PayloadError(f"text that cannot be stored: {what}", file=path, field_path=where)
+    return body
+
+
+# JSON escapes that decode to text PostgreSQL cannot hold: NUL, and surrogates (a lone one is
+# not a character; a valid pair decodes to one character and passes the walk below).
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def _unstorable_text(node: object, path: str = "") -> tuple[str, str] | None:
+    """The JSON path and the problem of the first string PostgreSQL could not store."""
+    if isinstance(node, str):
+        if "\x00" in node:
+            return path or "<body>", "a NUL character"
+        try:
+            node.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "<body>", "a lone UTF-16 surrogate (not a character)"
+        return None
+    if isinstance(node, Mapping):
+        items: Any = node.items()
+    elif isinstance(node, list):
+        items = enumerate(node)
+    else:
+        return None
+    for key, value in items:
+        where = f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path else key)
+        found = _unstorable_text(value, where) or _unstorable_text(key, where)
+        if found:
+            return found
+    return None
 
 
 def load_payload(path: Path) -> Payload:
