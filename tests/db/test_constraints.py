@@ -252,6 +252,10 @@ def money_flow_row(**change: Any) -> dict[str, Any]:
         "time_to_start": Decimal("9.80"),
         "time_interval": Decimal("10.0"),
         "interval_type": "2m",
+        "fixed_win_odds": Decimal("7.50"),
+        "fixed_place_odds": Decimal("2.30"),
+        "pool_win_odds": Decimal("6.60"),
+        "pool_place_odds": Decimal("1.70"),
     } | change
 
 

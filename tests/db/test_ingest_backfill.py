@@ -118,3 +118,21 @@ def test_plan_skips_stored_keys_and_unchanged_prices(batches: list[RaceBatch]) -
     assert deletes == [] and updates == []
     assert len(odds) == len(first.odds) and len(money) == len(first.money)
     assert all(row[7] is None for row in money)  # no previous observation, no increment
+
+
+def test_backfilling_an_archive_older_than_live_polls_gives_the_same_history(
+    database_url: str, second_database_url: str, batches: list[RaceBatch]
+) -> None:
+    # The second half was polled live; the older first half arrives later as an archive. The
+    # stored rows just after the archive must be re-decided, as the per-race path does.
+    for url in (database_url, second_database_url):
+        _prepare(url, batches)
+    _one_by_one(database_url, batches)
+    half = len(batches) // 2
+    _one_by_one(second_database_url, batches[half:])
+    with connect(second_database_url, autocommit=True) as conn:
+        counts = backfill(conn, batches[:half])
+    assert counts["money_flow_history (repriced)"] > 0
+    mine, expected = _state(second_database_url), _state(database_url)
+    assert mine["odds_history"] == expected["odds_history"]
+    assert mine["money_flow_history"] == expected["money_flow_history"]

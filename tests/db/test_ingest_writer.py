@@ -7,6 +7,7 @@ values changed by hand); each test says which values it changed.
 from __future__ import annotations
 
 import copy
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -252,3 +253,34 @@ def test_history_does_not_depend_on_the_order_polls_arrive_in(
         FROSBIE,
     )
     assert frosbie == [(Decimal("7.50"),), (Decimal("8.00"),), (Decimal("7.50"),)]
+
+
+def test_history_is_the_same_for_every_arrival_order(
+    database_url: str, event: dict[str, Any]
+) -> None:
+    # Synthetic polls: Frosbie 7.5, 7.5 (a repeat: not stored in time order), 8, 7.5; the Win
+    # pool growing. Every one of the 24 arrival orders must leave the in-order history, which
+    # needs the repeated observation at minute 1 to be remembered (money_flow_history's prices).
+    polls = [
+        _poll(event, 0),
+        _poll(event, 1, win_pool=9300),
+        _poll(event, 2, frosbie_win=8, win_pool=9600),
+        _poll(event, 3, win_pool=9900),
+    ]
+    history = (
+        "select entrant_id, event_timestamp, type, odds from odds_history order by 1, 2, 3",
+        "select entrant_id, event_timestamp, win_pool_amount, incremental_win_amount,"
+        " fixed_win_odds from money_flow_history order by 1, 2",
+    )
+
+    def state_after(order: tuple[int, ...]) -> list[list[tuple[Any, ...]]]:
+        with connect(database_url, autocommit=True) as conn:
+            conn.execute("truncate odds_history, money_flow_history, meetings cascade")
+        _ingest(database_url, *(polls[i] for i in order))
+        return [_rows(database_url, query) for query in history]
+
+    expected = state_after((0, 1, 2, 3))
+    frosbie = [row[3] for row in expected[0] if str(row[0]) == FROSBIE and row[2] == "fixed_win"]
+    assert frosbie == [Decimal("7.50"), Decimal("8.00"), Decimal("7.50")]
+    for order in itertools.permutations(range(4)):
+        assert state_after(order) == expected, order

@@ -20,9 +20,9 @@ from raceday.db.target import connect
 from raceday.demo import generate_day
 from raceday.ingest.backfill import (
     MONEY_COLUMNS,
-    MONEY_TYPES,
+    MONEY_SQL_TYPES,
     ODDS_COLUMNS,
-    ODDS_TYPES,
+    ODDS_SQL_TYPES,
     backfill_history,
     copy_rows,
     plan_history,
@@ -85,8 +85,10 @@ def bench_backfill(
                 assert len(odds_rows) + len(money_rows) == stored
                 started = time.perf_counter()
                 with theirs.transaction():
-                    copy_rows(theirs, "odds_history", ODDS_COLUMNS, ODDS_TYPES, odds_rows)
-                    copy_rows(theirs, "money_flow_history", MONEY_COLUMNS, MONEY_TYPES, money_rows)
+                    copy_rows(theirs, "odds_history", ODDS_COLUMNS, ODDS_SQL_TYPES, odds_rows)
+                    copy_rows(
+                        theirs, "money_flow_history", MONEY_COLUMNS, MONEY_SQL_TYPES, money_rows
+                    )
                 floor_s = time.perf_counter() - started
                 ours.append(stored / ours_s)
                 floor.append(stored / floor_s)

@@ -109,7 +109,8 @@ def _all_rows(batch: RaceBatch) -> tuple[list[tuple[Any, ...]], list[tuple[Any, 
     odds = [(o.entrant_id, ts, o.type, o.odds) for o in batch.odds]
     money = [
         (m.entrant_id, batch.race_id, ts, m.hold_percentage, m.bet_percentage, m.win_pool_amount,
-         m.place_pool_amount, None, None, t.time_to_start, t.time_interval, t.interval_type)
+         m.place_pool_amount, None, None, t.time_to_start, t.time_interval, t.interval_type,
+         m.fixed_win_odds, m.fixed_place_odds, m.pool_win_odds, m.pool_place_odds)
         for m in batch.money
     ]  # fmt: skip
     return odds, money

@@ -18,7 +18,7 @@ per-race writer, which already ignores anything older than what is stored.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -29,6 +29,7 @@ from uuid import UUID
 import psycopg
 
 from raceday.ingest.rows import RaceBatch
+from raceday.ingest.transform import ODDS_TYPES as PRICE_TYPES
 from raceday.ingest.writer import WriteCounts, race_lock_key, write_race
 
 __all__ = [
@@ -51,11 +52,12 @@ MONEY_COLUMNS: tuple[str, ...] = (
     "entrant_id", "race_id", "event_timestamp", "hold_percentage", "bet_percentage",
     "win_pool_amount", "place_pool_amount", "incremental_win_amount", "incremental_place_amount",
     "time_to_start", "time_interval", "interval_type",
+    "fixed_win_odds", "fixed_place_odds", "pool_win_odds", "pool_place_odds",
 )  # fmt: skip
-ODDS_TYPES: tuple[str, ...] = ("uuid", "timestamptz", "text", "numeric")
-MONEY_TYPES: tuple[str, ...] = (
+ODDS_SQL_TYPES: tuple[str, ...] = ("uuid", "timestamptz", "text", "numeric")
+MONEY_SQL_TYPES: tuple[str, ...] = (
     "uuid", "uuid", "timestamptz", "numeric", "numeric", "numeric", "numeric", "numeric",
-    "numeric", "numeric", "numeric", "text",
+    "numeric", "numeric", "numeric", "text", "numeric", "numeric", "numeric", "numeric",
 )  # fmt: skip
 
 
@@ -71,6 +73,10 @@ class StoredMoney(NamedTuple):
     event_timestamp: datetime
     win_pool_amount: Decimal | None
     place_pool_amount: Decimal | None
+    fixed_win_odds: Decimal | None = None
+    fixed_place_odds: Decimal | None = None
+    pool_win_odds: Decimal | None = None
+    pool_place_odds: Decimal | None = None
 
 
 def _diff(current: Decimal | None, previous: Decimal | None) -> Decimal | None:
@@ -95,80 +101,125 @@ def plan_history(
 ) -> HistoryPlan:
     """What the per-race path would do to the history tables for `batches`, in time order.
 
-    Keys already stored are never returned as new rows. A poll older than stored rows fixes
-    up the stored row right after it, as the per-race path's neighbour statements do.
-    Each (entrant, type) and each entrant has a timeline of stored observations, sorted by time:
-    rows read from the database and rows accepted here alike, because both are "stored" for
-    whoever comes later. Keys are uuid ints: hashing a UUID object costs a Python call.
+    Keys already stored are never returned as new rows. A poll older than stored rows re-decides
+    the stored rows at the entrant's next observation, as the per-race path's fix-up statements
+    do: the next money-flow row's increments, and whether the next observation's price is a
+    change. Timelines are keyed by uuid ints (hashing a UUID object costs a Python call).
     """
-    odds_line: dict[tuple[int, str], list[tuple[datetime, Decimal]]] = defaultdict(list)
+    # Odds rows per (entrant, type): (time, price, new?). Observations per entrant, one per poll
+    # with money: (time, win $, place $, (prices in ODDS_SQL_TYPES order)).
+    rows: dict[tuple[int, str], list[tuple[datetime, Decimal, bool]]] = defaultdict(list)
     for row in stored_odds:
-        odds_line[(row.entrant_id.int, row.type)].append((row.event_timestamp, row.odds))
-    money_line: dict[int, list[tuple[datetime, Decimal | None, Decimal | None]]] = defaultdict(list)
+        rows[(row.entrant_id.int, row.type)].append((row.event_timestamp, row.odds, False))
+    seen: dict[int, list[tuple[datetime, Decimal | None, Decimal | None, tuple[Any, ...]]]]
+    seen = defaultdict(list)
     for money in stored_money:
-        money_line[money.entrant_id.int].append(
-            (money.event_timestamp, money.win_pool_amount, money.place_pool_amount)
+        seen[money.entrant_id.int].append(
+            (money.event_timestamp, money.win_pool_amount, money.place_pool_amount, money[4:])
         )
-    for odds_timeline in odds_line.values():
+    for odds_timeline in rows.values():
         odds_timeline.sort(key=_time)
-    for money_timeline in money_line.values():
+    for money_timeline in seen.values():
         money_timeline.sort(key=_time)
 
     plan = HistoryPlan([], [], [], [])
-    odds_rows, money_rows = plan.odds_rows, plan.money_rows
+    new_odds: dict[tuple[int, str, datetime], tuple[Any, ...]] = {}  # insertion-ordered
     for batch in sorted(batches, key=lambda b: (b.observed_at, str(b.race_id))):
         ts = batch.observed_at
         since, until = ts - LOOKBACK, ts + LOOKBACK
+        for flow in batch.money:
+            _plan_money(plan, seen[flow.entrant_id.int], batch, flow, since, until)
         for obs in batch.odds:
-            line = odds_line[(obs.entrant_id.int, obs.type)]
+            key = (obs.entrant_id.int, obs.type)
+            line = rows[key]
             at = _place(line, ts)
             if at < 0:
                 continue  # already stored at this instant: a replay (ON CONFLICT DO NOTHING)
-            if at and line[at - 1][0] >= since and line[at - 1][1] == obs.odds:
-                continue  # unchanged since the last stored price
-            odds_rows.append((obs.entrant_id, ts, obs.type, obs.odds))
-            line.insert(at, (ts, obs.odds))
-            after = at + 1
-            if after < len(line) and line[after][0] <= until and line[after][1] == obs.odds:
-                # Batches are planned in time order, so a later entry is a stored row.
-                plan.odds_deletes.append((obs.entrant_id, obs.type, line[after][0]))
-                del line[after]
-        timing = batch.timing
-        for flow in batch.money:
-            history = money_line[flow.entrant_id.int]
-            at = _place(history, ts)
-            if at < 0:
-                continue
-            previous = history[at - 1] if at and history[at - 1][0] >= since else None
-            money_rows.append(
-                (
-                    flow.entrant_id,
-                    batch.race_id,
-                    ts,
-                    flow.hold_percentage,
-                    flow.bet_percentage,
-                    flow.win_pool_amount,
-                    flow.place_pool_amount,
-                    _diff(flow.win_pool_amount, previous[1]) if previous else None,
-                    _diff(flow.place_pool_amount, previous[2]) if previous else None,
-                    timing.time_to_start,
-                    timing.time_interval,
-                    timing.interval_type,
-                )
-            )
-            history.insert(at, (ts, flow.win_pool_amount, flow.place_pool_amount))
-            after = at + 1
-            if after < len(history) and history[after][0] <= until:
-                later = history[after]
-                plan.money_updates.append(
-                    (
-                        flow.entrant_id,
-                        later[0],
-                        _diff(later[1], flow.win_pool_amount),
-                        _diff(later[2], flow.place_pool_amount),
-                    )
-                )
+            if not (at and line[at - 1][0] >= since and line[at - 1][1] == obs.odds):
+                new_odds[(*key, ts)] = (obs.entrant_id, ts, obs.type, obs.odds)
+                line.insert(at, (ts, obs.odds, True))
+            _refit_next(plan, new_odds, line, seen[key[0]], obs, ts, until)
+    plan.odds_rows.extend(new_odds.values())
     return plan
+
+
+def _plan_money(
+    plan: HistoryPlan,
+    line: list[tuple[datetime, Decimal | None, Decimal | None, tuple[Any, ...]]],
+    batch: RaceBatch,
+    flow: Any,
+    since: datetime,
+    until: datetime,
+) -> None:
+    ts, timing = batch.observed_at, batch.timing
+    at = _place(line, ts)
+    if at < 0:
+        return
+    previous = line[at - 1] if at and line[at - 1][0] >= since else None
+    prices = (flow.fixed_win_odds, flow.fixed_place_odds, flow.pool_win_odds, flow.pool_place_odds)
+    plan.money_rows.append(
+        (
+            flow.entrant_id,
+            batch.race_id,
+            ts,
+            flow.hold_percentage,
+            flow.bet_percentage,
+            flow.win_pool_amount,
+            flow.place_pool_amount,
+            _diff(flow.win_pool_amount, previous[1]) if previous else None,
+            _diff(flow.place_pool_amount, previous[2]) if previous else None,
+            timing.time_to_start,
+            timing.time_interval,
+            timing.interval_type,
+            *prices,
+        )
+    )
+    line.insert(at, (ts, flow.win_pool_amount, flow.place_pool_amount, prices))
+    after = at + 1
+    if after < len(line) and line[after][0] <= until:
+        # Batches are planned in time order, so a later observation is a stored one.
+        later = line[after]
+        plan.money_updates.append(
+            (
+                flow.entrant_id,
+                later[0],
+                _diff(later[1], flow.win_pool_amount),
+                _diff(later[2], flow.place_pool_amount),
+            )
+        )
+
+
+def _refit_next(
+    plan: HistoryPlan,
+    new_odds: dict[tuple[int, str, datetime], tuple[Any, ...]],
+    line: list[tuple[datetime, Decimal, bool]],
+    observations: Sequence[tuple[datetime, Any, Any, tuple[Any, ...]]],
+    obs: Any,
+    ts: datetime,
+    until: datetime,
+) -> None:
+    """At the entrant's next observation with a price of this type, a row exists iff its price
+    differs from the one just observed (statements.fix_next_odds, in Python)."""
+    slot = PRICE_TYPES.index(obs.type)
+    start = bisect_right(observations, ts, key=_time)
+    for when, _win, _place_amount, prices in observations[start:]:
+        if when > until:
+            return
+        price = prices[slot]
+        if price is None:
+            continue
+        at = bisect_left(line, when, key=_time)
+        present = at < len(line) and line[at][0] == when
+        if price == obs.odds and present:
+            _, _, is_new = line.pop(at)
+            if is_new:
+                del new_odds[(obs.entrant_id.int, obs.type, when)]
+            else:
+                plan.odds_deletes.append((obs.entrant_id, obs.type, when))
+        elif price != obs.odds and not present:
+            new_odds[(obs.entrant_id.int, obs.type, when)] = (obs.entrant_id, when, obs.type, price)
+            line.insert(at, (when, price, True))
+        return
 
 
 def _time(entry: tuple[Any, ...]) -> datetime:
@@ -191,7 +242,7 @@ def _stored(
 ) -> tuple[list[StoredOdds], list[StoredMoney]]:
     entrants = sorted({e.entrant_id for b in batches for e in b.entrants}, key=str)
     since = min(b.observed_at for b in batches) - LOOKBACK
-    until = max(b.observed_at for b in batches)
+    until = max(b.observed_at for b in batches) + LOOKBACK  # the rows just after, to fix up
     odds = [
         StoredOdds(*row)
         for row in conn.execute(
@@ -203,7 +254,8 @@ def _stored(
     money = [
         StoredMoney(*row)
         for row in conn.execute(
-            "select entrant_id, event_timestamp, win_pool_amount, place_pool_amount from money_flow_history"
+            "select entrant_id, event_timestamp, win_pool_amount, place_pool_amount,"
+            " fixed_win_odds, fixed_place_odds, pool_win_odds, pool_place_odds from money_flow_history"
             " where entrant_id = any(%s) and event_timestamp between %s and %s",
             [entrants, since, until],
         )
@@ -245,8 +297,8 @@ def backfill_history(conn: psycopg.Connection, batches: Sequence[RaceBatch]) -> 
         )
         plan = plan_history(batches, *_stored(conn, batches))
         _fix_neighbours(conn, plan)
-        copy_rows(conn, "odds_history", ODDS_COLUMNS, ODDS_TYPES, plan.odds_rows)
-        copy_rows(conn, "money_flow_history", MONEY_COLUMNS, MONEY_TYPES, plan.money_rows)
+        copy_rows(conn, "odds_history", ODDS_COLUMNS, ODDS_SQL_TYPES, plan.odds_rows)
+        copy_rows(conn, "money_flow_history", MONEY_COLUMNS, MONEY_SQL_TYPES, plan.money_rows)
     counts["odds_history"] += len(plan.odds_rows)
     counts["money_flow_history"] += len(plan.money_rows)
     if plan.odds_deletes:

@@ -17,6 +17,7 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 
 __all__ = [
+    "MONEY_ODDS_COLUMNS",
     "DividendRow",
     "EntrantRow",
     "EventMeetingRow",
@@ -243,13 +244,27 @@ class OddsObservation(NamedTuple):
 
 
 class MoneyObservation(NamedTuple):
-    """One entrant's money share seen at the payload's time (increments are computed in SQL)."""
+    """One entrant's money share seen at the payload's time (increments are computed in SQL),
+    with its prices in the same poll (the record of every observation, changed or not)."""
 
     entrant_id: UUID
     hold_percentage: Decimal
     bet_percentage: Decimal
     win_pool_amount: Decimal | None
     place_pool_amount: Decimal | None
+    fixed_win_odds: Decimal | None
+    fixed_place_odds: Decimal | None
+    pool_win_odds: Decimal | None
+    pool_place_odds: Decimal | None
+
+
+# The odds columns of money_flow_history, in ODDS_TYPES order (fixed_win, fixed_place, ...).
+MONEY_ODDS_COLUMNS: tuple[str, ...] = (
+    "fixed_win_odds",
+    "fixed_place_odds",
+    "pool_win_odds",
+    "pool_place_odds",
+)
 
 
 class RaceTiming(NamedTuple):

@@ -29,7 +29,7 @@ __all__ = [
     "Mode",
     "delete_stale_dividends",
     "delete_stale_positions",
-    "drop_redundant_next_odds",
+    "fix_next_odds",
     "insert_money_flow",
     "insert_odds",
     "race_lock",
@@ -164,19 +164,45 @@ def race_state() -> str:
                  WHERE entrant_id = ANY(%(entrant_ids)s::uuid[]) AND race_id <> %(race_id)s)"""
 
 
-def drop_redundant_next_odds() -> str:
-    """After an older poll's prices are in, the next stored row repeating one of them is no
-    longer a change: delete it, so history is the same whatever order polls arrive in."""
+def fix_next_odds() -> str:
+    """Re-decide the price row at the entrant's next observation after a late poll.
+
+    Odds history keeps changes only, so a poll stored late changes the answer to "is this a
+    change?" at exactly one place: the next observation of the same entrant (found in
+    money_flow_history, which keeps every poll with its prices). There the row must exist iff
+    that observation's price differs from the late poll's. Everything later is unaffected.
+    Rows in result: deletions and insertions together, as a signed count is not useful here.
+    """
     return f"""
-        DELETE FROM odds_history o
-        USING unnest(%(entrant_ids)s::uuid[], %(types)s::text[], %(odds)s::numeric[])
-              AS n(entrant_id, type, odds)
-        WHERE o.entrant_id = n.entrant_id AND o.type = n.type AND o.odds = n.odds
-          AND o.event_timestamp = (
-              SELECT min(x.event_timestamp) FROM odds_history x
-              WHERE x.entrant_id = n.entrant_id AND x.type = n.type
-                AND x.event_timestamp > %(ts)s
-                AND x.event_timestamp <= %(ts)s + interval '{HISTORY_LOOKBACK}')"""
+        WITH n AS (
+            SELECT * FROM unnest(%(entrant_ids)s::uuid[], %(types)s::text[], %(odds)s::numeric[])
+                AS n(entrant_id, type, odds)),
+        nxt AS (
+            SELECT n.entrant_id, n.type, n.odds AS late, q.event_timestamp AS at, q.odds AS seen
+            FROM n CROSS JOIN LATERAL (
+                SELECT m.event_timestamp,
+                       CASE n.type WHEN 'fixed_win' THEN m.fixed_win_odds
+                                   WHEN 'fixed_place' THEN m.fixed_place_odds
+                                   WHEN 'pool_win' THEN m.pool_win_odds
+                                   ELSE m.pool_place_odds END AS odds
+                FROM money_flow_history m
+                WHERE m.entrant_id = n.entrant_id
+                  AND m.event_timestamp > %(ts)s
+                  AND m.event_timestamp <= %(ts)s + interval '{HISTORY_LOOKBACK}'
+                  AND CASE n.type WHEN 'fixed_win' THEN m.fixed_win_odds
+                                  WHEN 'fixed_place' THEN m.fixed_place_odds
+                                  WHEN 'pool_win' THEN m.pool_win_odds
+                                  ELSE m.pool_place_odds END IS NOT NULL
+                ORDER BY m.event_timestamp
+                LIMIT 1) AS q),
+        dropped AS (
+            DELETE FROM odds_history o USING nxt
+            WHERE (o.entrant_id, o.type, o.event_timestamp) = (nxt.entrant_id, nxt.type, nxt.at)
+              AND nxt.seen = nxt.late
+            RETURNING 1)
+        INSERT INTO odds_history (entrant_id, event_timestamp, type, odds)
+        SELECT entrant_id, at, type, seen FROM nxt WHERE seen <> late
+        ON CONFLICT DO NOTHING"""
 
 
 def reprice_next_money() -> str:
@@ -224,12 +250,17 @@ def insert_money_flow() -> str:
         INSERT INTO money_flow_history (
             entrant_id, race_id, event_timestamp, hold_percentage, bet_percentage,
             win_pool_amount, place_pool_amount, incremental_win_amount, incremental_place_amount,
-            time_to_start, time_interval, interval_type)
+            time_to_start, time_interval, interval_type,
+            fixed_win_odds, fixed_place_odds, pool_win_odds, pool_place_odds)
         SELECT n.entrant_id, %(race_id)s, %(ts)s, n.hold, n.bet, n.win, n.place,
                n.win - p.win_pool_amount, n.place - p.place_pool_amount,
-               %(time_to_start)s, %(time_interval)s, %(interval_type)s
+               %(time_to_start)s, %(time_interval)s, %(interval_type)s,
+               n.fixed_win, n.fixed_place, n.pool_win, n.pool_place
         FROM unnest(%(entrant_ids)s::uuid[], %(holds)s::numeric[], %(bets)s::numeric[],
-                    %(wins)s::numeric[], %(places)s::numeric[]) AS n(entrant_id, hold, bet, win, place)
+                    %(wins)s::numeric[], %(places)s::numeric[],
+                    %(fixed_wins)s::numeric[], %(fixed_places)s::numeric[],
+                    %(pool_wins)s::numeric[], %(pool_places)s::numeric[])
+             AS n(entrant_id, hold, bet, win, place, fixed_win, fixed_place, pool_win, pool_place)
         LEFT JOIN LATERAL (
             SELECT m.win_pool_amount, m.place_pool_amount FROM money_flow_history m
             WHERE m.entrant_id = n.entrant_id

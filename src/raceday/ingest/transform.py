@@ -487,6 +487,10 @@ def _money_observations(
             )
             if place
             else None,
+            fixed_win_odds=entrant.fixed_win_odds,
+            fixed_place_odds=entrant.fixed_place_odds,
+            pool_win_odds=entrant.pool_win_odds,
+            pool_place_odds=entrant.pool_place_odds,
         )
 
 

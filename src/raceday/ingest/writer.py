@@ -21,7 +21,7 @@ import psycopg
 
 from raceday.errors import PayloadError
 from raceday.ingest import statements as sql
-from raceday.ingest.rows import MeetingsBatch, RaceBatch, RacesListBatch
+from raceday.ingest.rows import MONEY_ODDS_COLUMNS, MeetingsBatch, RaceBatch, RacesListBatch
 from raceday.partitions import QuarantineEntry, quarantine
 
 __all__ = ["WriteCounts", "race_lock_key", "write_meetings", "write_race", "write_races_list"]
@@ -155,8 +155,6 @@ def _history_statements(batch: RaceBatch, *, out_of_order: bool) -> list[_Statem
             "odds": [o.odds for o in batch.odds],
         }
         out.append(_Statement("odds_history", sql.insert_odds(), odds))
-        if out_of_order:
-            out.append(_Statement("odds_history (deleted)", sql.drop_redundant_next_odds(), odds))
     if batch.money:
         timing = batch.timing
         out.append(
@@ -171,6 +169,10 @@ def _history_statements(batch: RaceBatch, *, out_of_order: bool) -> list[_Statem
                     "bets": [m.bet_percentage for m in batch.money],
                     "wins": [m.win_pool_amount for m in batch.money],
                     "places": [m.place_pool_amount for m in batch.money],
+                    "fixed_wins": [m.fixed_win_odds for m in batch.money],
+                    "fixed_places": [m.fixed_place_odds for m in batch.money],
+                    "pool_wins": [m.pool_win_odds for m in batch.money],
+                    "pool_places": [m.pool_place_odds for m in batch.money],
                     "time_to_start": timing.time_to_start,
                     "time_interval": timing.time_interval,
                     "interval_type": timing.interval_type,
@@ -190,6 +192,19 @@ def _history_statements(batch: RaceBatch, *, out_of_order: bool) -> list[_Statem
                     },
                 )
             )
+    if batch.odds and out_of_order:
+        out.append(
+            _Statement(
+                "odds_history (re-decided)",
+                sql.fix_next_odds(),
+                {
+                    "ts": ts,
+                    "entrant_ids": [o.entrant_id for o in batch.odds],
+                    "types": [o.type for o in batch.odds],
+                    "odds": [o.odds for o in batch.odds],
+                },
+            )
+        )
     return out
 
 
@@ -225,6 +240,10 @@ def quarantine_entries(batch: RaceBatch, reason: str, source: str | None) -> lis
                 "time_to_start": str(batch.timing.time_to_start),
                 "time_interval": str(batch.timing.time_interval),
                 "interval_type": batch.timing.interval_type,
+                **{
+                    column: _text(value)
+                    for column, value in zip(MONEY_ODDS_COLUMNS, m[-4:], strict=True)
+                },
             },
             reason,
             ts,
