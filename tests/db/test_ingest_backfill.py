@@ -16,10 +16,8 @@ from raceday.db.target import connect
 from raceday.demo import generate_day
 from raceday.ingest.backfill import backfill, plan_history
 from raceday.ingest.rows import RaceBatch
-from raceday.ingest.transform import race_batch
+from raceday.ingest.transform import race_batches
 from raceday.ingest.writer import write_race
-from raceday.nztab.models import RaceEvent
-from raceday.nztab.payloads import parse_payload
 from raceday.partitions import ensure_days_for
 
 DAY = date(2026, 4, 5)  # NZ daylight saving ends: a 25-hour racing day
@@ -45,13 +43,7 @@ STATE = {
 @pytest.fixture(scope="module")
 def batches() -> list[RaceBatch]:
     day = generate_day(DAY, seed=7, meetings=2, races_per_meeting=3, runners=8, polls_per_race=8)
-    out = []
-    for race in day.races:
-        for body in race.polls:
-            payload = parse_payload(body)
-            assert isinstance(payload, RaceEvent)
-            out.append(race_batch(payload))
-    return sorted(out, key=lambda b: (b.observed_at, str(b.race_id)))
+    return race_batches(body for race in day.races for body in race.polls)
 
 
 def _prepare(url: str, batches: list[RaceBatch]) -> None:

@@ -26,11 +26,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from raceday.config import Settings, load_settings
-from raceday.db.target import connect, with_database
+from raceday.db.target import connect
 from raceday.ingest import Ingestor, IngestReport, discover_files, race_batch
 from raceday.nztab.models import FORM_STAT_KEYS, RaceEvent
 from raceday.nztab.payloads import parse_payload
-from tests.fixtures.postgres import create_database, drop_database
+from tests.fixtures.postgres import fresh_database
 from tests.fixtures.samples import read_sample
 
 EVENT_0F57 = "race-event-0f57e087-final.json"  # 8 runners, generated 2025-07-17T11:16:59Z
@@ -171,16 +171,6 @@ def _public_tables(conn: psycopg.Connection) -> list[str]:
             order by relname"""
     ).fetchall()
     return [r[0] for r in rows]
-
-
-@pytest.fixture
-def other_database_url(server_url: str, template_database: str) -> Iterator[str]:
-    """A second fresh migrated database, to compare two ways of ingesting the same files."""
-    name = create_database(server_url, template=template_database)
-    try:
-        yield with_database(server_url, name)
-    finally:
-        drop_database(server_url, name)
 
 
 # --- 1. hypothesis: mutated race events never crash and never leave a partial race --------------
@@ -600,28 +590,24 @@ def test_concurrent_overlapping_ingests_end_like_one_sequential_ingest(
     assert len(expected["odds_history"]) > 1 and len(expected["money_flow_history"]) > 1
 
     for _run in range(3):  # a race is a matter of luck: give it a few chances to show
-        name = create_database(server_url, template=template_database)
-        url = with_database(server_url, name)
-        try:
+        with fresh_database(server_url, template=template_database) as url:
             reports = _ingest_concurrently(url, [[p1, p2, p3, p4], [p3, p4, p5, p2]])
             for report in reports:
                 assert report.ok, report.to_json()["errors"]
             differs = _differences(_state(url), expected)
-        finally:
-            drop_database(server_url, name)
         # Newer wins for current state; history re-decides the neighbour of a late poll.
         assert differs == [], differs
 
 
 def test_an_older_poll_ingested_after_a_newer_one_gives_the_same_history(
-    database_url: str, other_database_url: str, samples_dir: Path, tmp_path: Path
+    database_url: str, second_database_url: str, samples_dir: Path, tmp_path: Path
 ) -> None:
     p1, p2, *_ = _polls(samples_dir, tmp_path)  # poll 1 and 2 share runner 0's fixed_win price
     with Ingestor(database_url, _settings(database_url)) as ing:
         assert ing.ingest_files([p1, p2]).ok  # time order
-    with Ingestor(other_database_url, _settings(other_database_url)) as ing:
+    with Ingestor(second_database_url, _settings(second_database_url)) as ing:
         assert ing.ingest_files([p2]).ok  # poll 2 first, as when another process wins the race
         assert ing.ingest_files([p1]).ok
-    in_order, reversed_ = _state(database_url), _state(other_database_url)
+    in_order, reversed_ = _state(database_url), _state(second_database_url)
     assert reversed_["odds_history"] == in_order["odds_history"]
     assert reversed_["money_flow_history"] == in_order["money_flow_history"]

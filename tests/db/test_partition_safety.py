@@ -19,12 +19,11 @@ import pytest
 from raceday.cli import main
 from raceday.config import Settings, load_settings
 from raceday.db.locks import LockKey
-from raceday.db.target import connect, with_database
+from raceday.db.target import connect
 from raceday.partitions import MaintenanceResult, partition_name, read_status, run_maintenance
 from raceday.partitions.catalog import read_observed
 from raceday.partitions.ddl import RetryPolicy
 from raceday.racing_day import day_bounds
-from tests.fixtures.postgres import create_database, drop_database
 
 NO_SLEEP = lambda _s: None  # noqa: E731 - backoff is not what these tests measure
 PARENTS = ["money_flow_history", "odds_history"]
@@ -87,16 +86,6 @@ def _insert_odds(conn: psycopg.Connection, instant: datetime) -> None:
     )
 
 
-@pytest.fixture
-def other_database_url(server_url: str, template_database: str) -> Iterator[str]:
-    """A second fresh database at schema head, for a reference run."""
-    name = create_database(server_url, template=template_database)
-    try:
-        yield with_database(server_url, name)
-    finally:
-        drop_database(server_url, name)
-
-
 def _reference_layout(url: str, today: date) -> Layout:
     result = run_maintenance(url, _settings(url), today=today, sleep=NO_SLEEP)
     assert result.status == "ok" and len(result.created) == 2 * 9
@@ -109,7 +98,7 @@ def _reference_layout(url: str, today: date) -> Layout:
 
 
 def test_eight_concurrent_maintenance_runs_give_one_layout(
-    database_url: str, other_database_url: str
+    database_url: str, second_database_url: str
 ) -> None:
     settings = _settings(database_url)
     start = threading.Barrier(WORKERS)
@@ -134,7 +123,7 @@ def test_eight_concurrent_maintenance_runs_give_one_layout(
     assert len(created) == len(set(created)) == 2 * 9
 
     layout = _layout(database_url)
-    assert layout == _reference_layout(other_database_url, TODAY)
+    assert layout == _reference_layout(second_database_url, TODAY)
     assert _names(layout) == {
         partition_name(p, d)
         for p in PARENTS
@@ -143,7 +132,7 @@ def test_eight_concurrent_maintenance_runs_give_one_layout(
 
 
 def test_eight_concurrent_raw_function_calls_give_one_layout(
-    database_url: str, other_database_url: str
+    database_url: str, second_database_url: str
 ) -> None:
     days = _days(TODAY - timedelta(days=1), TODAY + timedelta(days=7))
     start = threading.Barrier(WORKERS)
@@ -170,7 +159,7 @@ def test_eight_concurrent_raw_function_calls_give_one_layout(
     created = sorted(name for _p, name, action in outcomes if action == "created")
     # Serialised per child: each one was created by exactly one caller, the others saw it exist.
     assert created == sorted({partition_name(p, d) for p in PARENTS for d in days})
-    assert _layout(database_url) == _reference_layout(other_database_url, TODAY)
+    assert _layout(database_url) == _reference_layout(second_database_url, TODAY)
 
 
 # ----------------------------------------------------------------------------------------------

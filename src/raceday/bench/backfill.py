@@ -28,9 +28,7 @@ from raceday.ingest.backfill import (
     plan_history,
 )
 from raceday.ingest.rows import RaceBatch
-from raceday.ingest.transform import race_batch
-from raceday.nztab.models import RaceEvent
-from raceday.nztab.payloads import parse_payload
+from raceday.ingest.transform import race_batches
 from raceday.partitions import ensure_days_for
 
 __all__ = ["bench_backfill"]
@@ -42,13 +40,7 @@ def _batches(day: date, meetings: int, polls: int, seed: int) -> list[RaceBatch]
     generated = generate_day(
         day, seed=seed, meetings=meetings, races_per_meeting=8, runners=15, polls_per_race=polls
     )
-    out = []
-    for race in generated.races:
-        for body in race.polls:
-            payload = parse_payload(body)
-            assert isinstance(payload, RaceEvent)
-            out.append(race_batch(payload))
-    return out
+    return race_batches(body for race in generated.races for body in race.polls)
 
 
 def bench_backfill(

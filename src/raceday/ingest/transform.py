@@ -40,6 +40,7 @@ from raceday.ingest.rows import (
     jsonb_or_none,
 )
 from raceday.nztab.models import MeetingsList, RaceEvent, RacesList, Runner
+from raceday.nztab.payloads import parse_payload
 
 __all__ = [
     "ODDS_TYPES",
@@ -48,6 +49,7 @@ __all__ = [
     "meetings_batch",
     "minutes_to_start",
     "race_batch",
+    "race_batches",
     "races_list_batch",
     "timeline_bucket",
 ]
@@ -309,6 +311,17 @@ def race_batch(payload: RaceEvent) -> RaceBatch:
         timing=RaceTiming(minutes, timeline_bucket(minutes), interval_type(minutes)),
         skipped=dict(skipped),
     )
+
+
+def race_batches(bodies: Iterable[object]) -> list[RaceBatch]:
+    """Decoded race-event bodies -> batches in the order a poller writes them (time, race)."""
+    batches = []
+    for body in bodies:
+        payload = parse_payload(body)
+        if not isinstance(payload, RaceEvent):
+            raise PayloadError(f"not a race event: {type(payload).payload_type}")
+        batches.append(race_batch(payload))
+    return sorted(batches, key=lambda b: (b.observed_at, str(b.race_id)))
 
 
 def _unique_runners(runners: Sequence[Runner], race_id: UUID) -> list[tuple[int, Runner]]:

@@ -153,56 +153,56 @@ def run_maintenance(
     started_at = clock.now()
     started = time.perf_counter()
     day = today or today_in(settings, clock)
-    with connect(url, autocommit=True, application_name="raceday-partitions") as conn:
-        with try_session_lock(conn, LockKey.PARTITION_MAINTENANCE) as held:
-            if not held:
-                return MaintenanceResult(
-                    "skipped", day, started_at, _ms(started), error="another maintainer is running"
-                )
-            _sync_config(conn, settings)
-            run_id = _record_start(conn, started_at, triggered_by)
-            result = MaintenanceResult("ok", day, started_at, 0.0, run_id=run_id)
-            try:
-                result.plan = build_plan(conn, settings, day, extra_days)
-                runner = DdlRunner(conn, retry_policy_from(settings), sleep=sleep)
-                # Creation first and on its own: retention trouble must never cost the runway.
-                for step in result.plan.create:
-                    result.outcomes.append(runner.create(step.parent, step.day, step.name))
-                # A parent with a detach still pending refuses any other detach: once a step of a
-                # parent does not finish, its remaining retire steps wait for the next run.
-                stuck: set[str] = set()
-                for final in result.plan.finalize:
-                    outcome = runner.finalize(final.parent, final.name, final.keep_table)
-                    result.outcomes.append(outcome)
-                    if outcome.status not in ("retired", "finalized"):
-                        stuck.add(final.parent)
-                for retire in result.plan.retire:
-                    if retire.parent in stuck:
-                        result.outcomes.append(
-                            DdlOutcome(
-                                "retire",
-                                retire.parent,
-                                retire.name,
-                                "deferred",
-                                f"{retire.parent} still has a detach pending",
-                                attempts=0,
-                            )
+    with (
+        connect(url, autocommit=True, application_name="raceday-partitions") as conn,
+        try_session_lock(conn, LockKey.PARTITION_MAINTENANCE) as held,
+    ):
+        if not held:
+            return MaintenanceResult(
+                "skipped", day, started_at, _ms(started), error="another maintainer is running"
+            )
+        _sync_config(conn, settings)
+        run_id = _record_start(conn, started_at, triggered_by)
+        result = MaintenanceResult("ok", day, started_at, 0.0, run_id=run_id)
+        try:
+            result.plan = build_plan(conn, settings, day, extra_days)
+            runner = DdlRunner(conn, retry_policy_from(settings), sleep=sleep)
+            # Creation first and on its own: retention trouble must never cost the runway.
+            for step in result.plan.create:
+                result.outcomes.append(runner.create(step.parent, step.day, step.name))
+            # A parent with a detach still pending refuses any other detach: once a step of a
+            # parent does not finish, its remaining retire steps wait for the next run.
+            stuck: set[str] = set()
+            for final in result.plan.finalize:
+                outcome = runner.finalize(final.parent, final.name, final.keep_table)
+                result.outcomes.append(outcome)
+                if outcome.status not in ("retired", "finalized"):
+                    stuck.add(final.parent)
+            for retire in result.plan.retire:
+                if retire.parent in stuck:
+                    result.outcomes.append(
+                        DdlOutcome(
+                            "retire",
+                            retire.parent,
+                            retire.name,
+                            "deferred",
+                            f"{retire.parent} still has a detach pending",
+                            attempts=0,
                         )
-                        continue
-                    outcome = runner.retire(retire.parent, retire.name, retire.keep_table)
-                    result.outcomes.append(outcome)
-                    if outcome.status not in ("retired", "finalized"):
-                        stuck.add(retire.parent)
-                result.status = (
-                    "failed" if result.failed else "deferred" if result.deferred else "ok"
-                )
-                if result.failed:
-                    result.error = "; ".join(result.failed)
-            except (psycopg.Error, PartitionError) as exc:
-                result.status, result.error = "failed", str(exc).strip()
-            result.duration_ms = _ms(started)
-            _record_finish(conn, result, clock.now())
-            return result
+                    )
+                    continue
+                outcome = runner.retire(retire.parent, retire.name, retire.keep_table)
+                result.outcomes.append(outcome)
+                if outcome.status not in ("retired", "finalized"):
+                    stuck.add(retire.parent)
+            result.status = "failed" if result.failed else "deferred" if result.deferred else "ok"
+            if result.failed:
+                result.error = "; ".join(result.failed)
+        except (psycopg.Error, PartitionError) as exc:
+            result.status, result.error = "failed", str(exc).strip()
+        result.duration_ms = _ms(started)
+        _record_finish(conn, result, clock.now())
+        return result
 
 
 def _ms(started: float) -> float:
