@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from raceday.config import Settings, load_settings
 from raceday.db.target import connect
 from raceday.ingest import Ingestor, IngestReport, discover_files, race_batch
+from raceday.ingest.rows import RACE_TABLES as WRITTEN
 from raceday.nztab.models import FORM_STAT_KEYS, RaceEvent
 from raceday.nztab.payloads import parse_payload
 from tests.fixtures.postgres import fresh_database
@@ -37,18 +38,7 @@ EVENT_0F57 = "race-event-0f57e087-final.json"  # 8 runners, generated 2025-07-17
 EVENT_A413 = "race-event-a413cb06-final.json"  # 7 runners, generated 2025-08-20T03:01:05Z
 
 # Every table a race event writes to (partition_quarantine: history whose day is refused).
-RACE_TABLES = (
-    "meetings",
-    "races",
-    "entrants",
-    "race_pools",
-    "race_results",
-    "race_result_positions",
-    "race_dividends",
-    "odds_history",
-    "money_flow_history",
-    "partition_quarantine",
-)
+RACE_TABLES = (*WRITTEN, "partition_quarantine")
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 

@@ -18,6 +18,7 @@ import pytest
 from raceday.config import load_settings
 from raceday.db.target import connect
 from raceday.ingest import Ingestor, IngestReport, discover_files
+from raceday.ingest.rows import RACE_TABLES
 
 RACE_0F57 = "0f57e087-00d9-4c61-9549-835abe2ae2ed"  # Awapuni Synthetic R1, 2025-07-17
 RACE_A413 = "a413cb06-e120-422b-8452-ce19287467cb"  # Cambridge Synthetic R5, 2025-08-20
@@ -46,17 +47,7 @@ UNFILLABLE: dict[tuple[str, str], str] = {
     ),
 }
 
-TABLES = (
-    "meetings",
-    "races",
-    "entrants",
-    "race_pools",
-    "race_results",
-    "race_result_positions",
-    "race_dividends",
-    "odds_history",
-    "money_flow_history",
-)
+TABLES = RACE_TABLES
 
 
 def _ingest(url: str, paths: list[Path]) -> IngestReport:

@@ -18,6 +18,7 @@ from psycopg.types.json import Jsonb
 
 __all__ = [
     "MONEY_ODDS_COLUMNS",
+    "RACE_TABLES",
     "DividendRow",
     "EntrantRow",
     "EventMeetingRow",
@@ -35,6 +36,20 @@ __all__ = [
     "ResultRow",
     "SummaryRaceRow",
 ]
+
+
+# Every table a race-event payload writes, parents before children.
+RACE_TABLES: tuple[str, ...] = (
+    "meetings",
+    "races",
+    "entrants",
+    "race_pools",
+    "race_results",
+    "race_result_positions",
+    "race_dividends",
+    "odds_history",
+    "money_flow_history",
+)
 
 
 class MeetingRow(NamedTuple):

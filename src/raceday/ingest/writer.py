@@ -145,66 +145,42 @@ def race_statements(
 
 
 def _history_statements(batch: RaceBatch, *, out_of_order: bool) -> list[_Statement]:
+    """Odds and money-flow inserts; after a late poll, the fix-ups of the next observation
+    (statements.fix_next_odds and reprice_next_money) run after them, in the same pipeline."""
+    ts, timing, money = batch.observed_at, batch.timing, batch.money
+    odds = {
+        "ts": ts,
+        "entrant_ids": [o.entrant_id for o in batch.odds],
+        "types": [o.type for o in batch.odds],
+        "odds": [o.odds for o in batch.odds],
+    }
+    amounts = {
+        "ts": ts,
+        "entrant_ids": [m.entrant_id for m in money],
+        "wins": [m.win_pool_amount for m in money],
+        "places": [m.place_pool_amount for m in money],
+    }
+    flow = amounts | {
+        "race_id": batch.race_id,
+        "holds": [m.hold_percentage for m in money],
+        "bets": [m.bet_percentage for m in money],
+        "fixed_wins": [m.fixed_win_odds for m in money],
+        "fixed_places": [m.fixed_place_odds for m in money],
+        "pool_wins": [m.pool_win_odds for m in money],
+        "pool_places": [m.pool_place_odds for m in money],
+        "time_to_start": timing.time_to_start,
+        "time_interval": timing.time_interval,
+        "interval_type": timing.interval_type,
+    }
     out: list[_Statement] = []
-    ts = batch.observed_at
     if batch.odds:
-        odds = {
-            "ts": ts,
-            "entrant_ids": [o.entrant_id for o in batch.odds],
-            "types": [o.type for o in batch.odds],
-            "odds": [o.odds for o in batch.odds],
-        }
         out.append(_Statement("odds_history", sql.insert_odds(), odds))
-    if batch.money:
-        timing = batch.timing
-        out.append(
-            _Statement(
-                "money_flow_history",
-                sql.insert_money_flow(),
-                {
-                    "ts": ts,
-                    "race_id": batch.race_id,
-                    "entrant_ids": [m.entrant_id for m in batch.money],
-                    "holds": [m.hold_percentage for m in batch.money],
-                    "bets": [m.bet_percentage for m in batch.money],
-                    "wins": [m.win_pool_amount for m in batch.money],
-                    "places": [m.place_pool_amount for m in batch.money],
-                    "fixed_wins": [m.fixed_win_odds for m in batch.money],
-                    "fixed_places": [m.fixed_place_odds for m in batch.money],
-                    "pool_wins": [m.pool_win_odds for m in batch.money],
-                    "pool_places": [m.pool_place_odds for m in batch.money],
-                    "time_to_start": timing.time_to_start,
-                    "time_interval": timing.time_interval,
-                    "interval_type": timing.interval_type,
-                },
-            )
-        )
-        if out_of_order:
-            out.append(
-                _Statement(
-                    "money_flow_history (repriced)",
-                    sql.reprice_next_money(),
-                    {
-                        "ts": ts,
-                        "entrant_ids": [m.entrant_id for m in batch.money],
-                        "wins": [m.win_pool_amount for m in batch.money],
-                        "places": [m.place_pool_amount for m in batch.money],
-                    },
-                )
-            )
-    if batch.odds and out_of_order:
-        out.append(
-            _Statement(
-                "odds_history (re-decided)",
-                sql.fix_next_odds(),
-                {
-                    "ts": ts,
-                    "entrant_ids": [o.entrant_id for o in batch.odds],
-                    "types": [o.type for o in batch.odds],
-                    "odds": [o.odds for o in batch.odds],
-                },
-            )
-        )
+    if money:
+        out.append(_Statement("money_flow_history", sql.insert_money_flow(), flow))
+    if out_of_order and money:
+        out.append(_Statement("money_flow_history (repriced)", sql.reprice_next_money(), amounts))
+    if out_of_order and batch.odds:
+        out.append(_Statement("odds_history (re-decided)", sql.fix_next_odds(), odds))
     return out
 
 
