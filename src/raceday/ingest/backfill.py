@@ -18,6 +18,7 @@ per-race writer, which already ignores anything older than what is stored.
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -106,8 +107,8 @@ def plan_history(
     do: the next money-flow row's increments, and whether the next observation's price is a
     change. Timelines are keyed by uuid ints (hashing a UUID object costs a Python call).
     """
-    # Odds rows per (entrant, type): (time, price, new?). Observations per entrant, one per poll
-    # with money: (time, win $, place $, (prices in ODDS_SQL_TYPES order)).
+    # Odds rows per (entrant, type): (time, price, added by a fix-up?). Observations per entrant, one per poll
+    # with money: (time, win $, place $, (prices in PRICE_TYPES order)).
     rows: dict[tuple[int, str], list[tuple[datetime, Decimal, bool]]] = defaultdict(list)
     for row in stored_odds:
         rows[(row.entrant_id.int, row.type)].append((row.event_timestamp, row.odds, False))
@@ -123,23 +124,39 @@ def plan_history(
         money_timeline.sort(key=_time)
 
     plan = HistoryPlan([], [], [], [])
-    new_odds: dict[tuple[int, str, datetime], tuple[Any, ...]] = {}  # insertion-ordered
-    for batch in sorted(batches, key=lambda b: (b.observed_at, str(b.race_id))):
-        ts = batch.observed_at
-        since, until = ts - LOOKBACK, ts + LOOKBACK
-        for flow in batch.money:
-            _plan_money(plan, seen[flow.entrant_id.int], batch, flow, since, until)
-        for obs in batch.odds:
-            key = (obs.entrant_id.int, obs.type)
-            line = rows[key]
-            at = _place(line, ts)
-            if at < 0:
-                continue  # already stored at this instant: a replay (ON CONFLICT DO NOTHING)
-            if not (at and line[at - 1][0] >= since and line[at - 1][1] == obs.odds):
-                new_odds[(*key, ts)] = (obs.entrant_id, ts, obs.type, obs.odds)
-                line.insert(at, (ts, obs.odds, True))
-            _refit_next(plan, new_odds, line, seen[key[0]], obs, ts, until)
-    plan.odds_rows.extend(new_odds.values())
+    # Rows at a poll's own time are final once planned (later polls only re-decide rows at a
+    # later observation); rows a fix-up adds may be re-decided again, so they are kept by key.
+    fixups: dict[tuple[int, str, datetime], tuple[Any, ...]] = {}
+    collecting = gc.isenabled()
+    gc.disable()  # ~10^5 small acyclic tuples: the cycle collector would only cost time
+    try:
+        for batch in sorted(batches, key=lambda b: (b.observed_at, str(b.race_id))):
+            ts = batch.observed_at
+            since, until = ts - LOOKBACK, ts + LOOKBACK
+            for flow in batch.money:
+                _plan_money(plan, seen[flow.entrant_id.int], batch, flow, since, until)
+            for obs in batch.odds:
+                key = (obs.entrant_id.int, obs.type)
+                line = rows[key]
+                observations = seen[key[0]]
+                late = bool(observations) and observations[-1][0] > ts
+                if not late and (not line or line[-1][0] < ts):  # the usual case: in order
+                    if not (line and line[-1][0] >= since and line[-1][1] == obs.odds):
+                        plan.odds_rows.append((obs.entrant_id, ts, obs.type, obs.odds))
+                        line.append((ts, obs.odds, False))
+                    continue  # nothing observed after it, so nothing to re-decide
+                at = _place(line, ts)
+                if at < 0:
+                    continue  # already stored at this instant: a replay (ON CONFLICT DO NOTHING)
+                if not (at and line[at - 1][0] >= since and line[at - 1][1] == obs.odds):
+                    plan.odds_rows.append((obs.entrant_id, ts, obs.type, obs.odds))
+                    line.insert(at, (ts, obs.odds, False))  # final, as stored rows are
+                if late:
+                    _refit_next(plan, fixups, line, observations, obs, ts, until)
+    finally:
+        if collecting:
+            gc.enable()
+    plan.odds_rows.extend(fixups.values())
     return plan
 
 
@@ -191,7 +208,7 @@ def _plan_money(
 
 def _refit_next(
     plan: HistoryPlan,
-    new_odds: dict[tuple[int, str, datetime], tuple[Any, ...]],
+    fixups: dict[tuple[int, str, datetime], tuple[Any, ...]],
     line: list[tuple[datetime, Decimal, bool]],
     observations: Sequence[tuple[datetime, Any, Any, tuple[Any, ...]]],
     obs: Any,
@@ -211,13 +228,13 @@ def _refit_next(
         at = bisect_left(line, when, key=_time)
         present = at < len(line) and line[at][0] == when
         if price == obs.odds and present:
-            _, _, is_new = line.pop(at)
-            if is_new:
-                del new_odds[(obs.entrant_id.int, obs.type, when)]
+            _, _, added_by_fixup = line.pop(at)
+            if added_by_fixup:
+                del fixups[(obs.entrant_id.int, obs.type, when)]
             else:
                 plan.odds_deletes.append((obs.entrant_id, obs.type, when))
         elif price != obs.odds and not present:
-            new_odds[(obs.entrant_id.int, obs.type, when)] = (obs.entrant_id, when, obs.type, price)
+            fixups[(obs.entrant_id.int, obs.type, when)] = (obs.entrant_id, when, obs.type, price)
             line.insert(at, (when, price, True))
         return
 
