@@ -128,3 +128,22 @@ def test_backfilling_an_archive_older_than_live_polls_gives_the_same_history(
     mine, expected = _state(second_database_url), _state(database_url)
     assert mine["odds_history"] == expected["odds_history"]
     assert mine["money_flow_history"] == expected["money_flow_history"]
+
+
+def test_a_chunk_whose_state_is_refused_leaves_no_history_either(
+    database_url: str, batches: list[RaceBatch]
+) -> None:
+    # A test-only trigger refuses dividends: the history COPY went through, the state of a race
+    # failed afterwards, and the whole chunk must be gone.
+    _prepare(database_url, batches)
+    with connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            """create function test_refuse() returns trigger language plpgsql as $$
+               begin raise exception 'test refuses dividends' using errcode = '23514'; end $$;
+               create trigger test_refuse before insert on race_dividends
+                   for each row execute function test_refuse()"""
+        )
+        with pytest.raises(psycopg.errors.CheckViolation, match="test refuses dividends"):
+            backfill(conn, batches)
+        for table in ("odds_history", "money_flow_history", "races", "entrants"):
+            assert conn.execute(f"select count(*) from {table}").fetchone() == (0,), table

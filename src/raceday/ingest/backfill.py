@@ -10,10 +10,10 @@ Correctness rests on three things:
   compares a backfill with polls ingested one by one;
 - the stored rows are read under the races' advisory locks, so no live writer of those races
   can insert in between (keys already stored are skipped, so COPY never meets a duplicate);
-- one transaction per chunk: a failure leaves none of the chunk's history behind.
+- one transaction per chunk, current state included: a failure leaves nothing of the chunk.
 
 Current-state tables (races, entrants, pools, results) get each race's newest poll through the
-per-race writer, which already ignores anything older than what is stored.
+per-race writer (which ignores anything older than what is stored), in the same transaction.
 """
 
 from __future__ import annotations
@@ -347,20 +347,21 @@ def _fix_neighbours(conn: psycopg.Connection, plan: HistoryPlan) -> None:
 
 
 def backfill(conn: psycopg.Connection, batches: Sequence[RaceBatch]) -> WriteCounts:
-    """History of many polls by COPY (one transaction), then each race's newest state.
+    """History of many polls by COPY, then each race's newest state, all in one transaction.
 
-    The state of each race is written by the per-race writer in its own transaction after the
-    history commits, so a failure there leaves that race's history in place (it is correct
-    history); ingesting the newest poll again completes it.
+    A failure anywhere leaves nothing of the chunk behind (the caller reports every file of it).
+    The per-race writes run as savepoints inside it and re-take locks this transaction holds.
     """
-    counts = backfill_history(conn, batches)
     newest: dict[UUID, RaceBatch] = {}
+    for batch in batches:
+        if batch.race_id not in newest or newest[batch.race_id].observed_at < batch.observed_at:
+            newest[batch.race_id] = batch
+    with conn.transaction():
+        counts = backfill_history(conn, batches)
+        for batch in newest.values():
+            state = write_race(conn, batch, history=False)
+            counts.update({k: v for k, v in state.items() if not k.startswith("skipped: ")})
     for batch in batches:
         for reason, number in batch.skipped.items():
             counts[f"skipped: {reason}"] += number
-        if batch.race_id not in newest or newest[batch.race_id].observed_at < batch.observed_at:
-            newest[batch.race_id] = batch
-    for batch in newest.values():
-        state = write_race(conn, batch, history=False)
-        counts.update({k: v for k, v in state.items() if not k.startswith("skipped: ")})
     return counts
