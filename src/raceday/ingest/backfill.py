@@ -257,7 +257,10 @@ def _place(line: Sequence[tuple[Any, ...]], ts: datetime) -> int:
 def _stored(
     conn: psycopg.Connection, batches: Sequence[RaceBatch]
 ) -> tuple[list[StoredOdds], list[StoredMoney]]:
-    entrants = sorted({e.entrant_id for b in batches for e in b.entrants}, key=str)
+    # From the observations: older polls of a backfill keep no entrant rows.
+    ids = {o.entrant_id for b in batches for o in b.odds}
+    ids |= {m.entrant_id for b in batches for m in b.money}
+    entrants = sorted(ids, key=str)
     since = min(b.observed_at for b in batches) - LOOKBACK
     until = max(b.observed_at for b in batches) + LOOKBACK  # the rows just after, to fix up
     odds = [

@@ -8,7 +8,7 @@ are not here: writers must leave them alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -308,6 +308,11 @@ class RaceBatch:
     timing: RaceTiming
     # What the payload held that cannot be stored, by reason (ids pointing nowhere, duplicates).
     skipped: dict[str, int] = field(default_factory=dict)
+
+    def history_only(self) -> RaceBatch:
+        """This poll without its current-state rows (an older poll of a backfill needs only
+        its observations; entrants' form blocks are most of a body's size)."""
+        return replace(self, entrants=(), pools=(), result=None, positions=(), dividends=())
 
 
 @dataclass(frozen=True)

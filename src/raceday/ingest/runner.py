@@ -26,7 +26,7 @@ from psycopg import errors as pg_errors
 from raceday.clock import Clock, SystemClock
 from raceday.config import Settings
 from raceday.db.target import connect
-from raceday.errors import DatabaseError, PayloadError, UnsupportedPayloadError
+from raceday.errors import DatabaseError, PartitionError, PayloadError, UnsupportedPayloadError
 from raceday.ingest.backfill import backfill as backfill_batches
 from raceday.ingest.rows import RaceBatch
 from raceday.ingest.transform import meetings_batch, race_batch, races_list_batch
@@ -34,6 +34,7 @@ from raceday.ingest.writer import WriteCounts, write_meetings, write_race, write
 from raceday.nztab.models import MeetingsList, Payload, RaceEvent, RacesList
 from raceday.nztab.payloads import detect_payload_type, parse_payload, read_body
 from raceday.partitions import ensure_days_for
+from raceday.partitions.ensure import sanity_reason
 from raceday.racing_day import racing_day_of
 
 __all__ = ["FileOutcome", "IngestReport", "Ingestor", "discover_files"]
@@ -171,19 +172,27 @@ class Ingestor:
                 done(FileOutcome(path, "unknown", "failed", reason=exc.message))
                 continue
             planned.append((_APPLY_ORDER.get(kind, 3), stamp, str(path), path))
-        pending: list[tuple[Path, RaceEvent]] = []
+        pending = _Chunk()
         for _, _, _, path in sorted(planned):
             loaded = _load(path)
             if isinstance(loaded, FileOutcome):
                 done(loaded)
             elif backfill and isinstance(loaded, RaceEvent):
-                pending.append((path, loaded))
-                if len(pending) >= chunk:
+                try:
+                    batch = race_batch(loaded)
+                except PayloadError as exc:
+                    done(FileOutcome(path, "race_event", "failed", reason=_with_file(exc, path)))
+                    continue
+                if sanity_reason(batch.observed_at, self.settings, self.clock.now()):
+                    done(self._write_file(path, loaded))  # the per-race path quarantines it
+                    continue
+                pending.add(path, batch)
+                if len(pending.files) >= chunk:
                     self._backfill_chunk(pending, report, done)
-                    pending = []
+                    pending = _Chunk()
             else:
                 done(self._write_file(path, loaded))
-        if pending:
+        if pending.files:
             self._backfill_chunk(pending, report, done)
         report.seconds = time.perf_counter() - started
         return report
@@ -211,41 +220,35 @@ class Ingestor:
         return FileOutcome(path, kind, "ok", race_ids=race_ids, counts=counts)
 
     def _backfill_chunk(
-        self,
-        files: Sequence[tuple[Path, RaceEvent]],
-        report: IngestReport,
-        done: Callable[[FileOutcome], None],
+        self, chunk: _Chunk, report: IngestReport, done: Callable[[FileOutcome], None]
     ) -> None:
-        batches: list[tuple[Path, RaceEvent, RaceBatch]] = []
-        for path, payload in files:
-            try:
-                batches.append((path, payload, race_batch(payload)))
-            except PayloadError as exc:
-                done(FileOutcome(path, "race_event", "failed", reason=_with_file(exc, path)))
         ensured = ensure_days_for(
-            self.url, self.settings, [b.observed_at for _, _, b in batches], clock=self.clock
+            self.url, self.settings, [b.observed_at for b in chunk.batches], clock=self.clock
         )
-        filed: list[tuple[Path, RaceBatch]] = []
-        for index, (path, payload, batch) in enumerate(batches):
-            if index in ensured.refused:  # absurd times: the per-race path quarantines them
-                done(self._write_file(path, payload))
-            else:
-                filed.append((path, batch))
         self._ready_days.update(ensured.ready_days)
-        if not filed:
-            return
         try:
-            counts = backfill_batches(self.conn, [b for _, b in filed])
+            if ensured.refused:  # checked when staged; only a clock change could get here
+                raise PartitionError(
+                    f"racing days refused: {sorted(set(ensured.refused.values()))}"
+                )
+            counts = backfill_batches(self.conn, chunk.batches)
         except psycopg.OperationalError as exc:
             raise DatabaseError(f"lost the database during a backfill: {exc}") from exc
-        except psycopg.Error as exc:
-            reason = f"database refused the backfill chunk: {_describe(exc)}"
-            for path, _ in filed:
-                done(FileOutcome(path, "race_event", "failed", reason=f"{path}: {reason}"))
+        except (psycopg.Error, PartitionError) as exc:
+            why = _describe(exc) if isinstance(exc, psycopg.Error) else exc.message
+            for path, _ in chunk.files:
+                done(
+                    FileOutcome(
+                        path,
+                        "race_event",
+                        "failed",
+                        reason=f"{path}: backfill chunk refused: {why}",
+                    )
+                )
             return
         report.chunk_counts.update(counts)
-        for path, batch in filed:
-            done(FileOutcome(path, "race_event", "ok", race_ids=frozenset({batch.race_id})))
+        for path, race_id in chunk.files:
+            done(FileOutcome(path, "race_event", "ok", race_ids=frozenset({race_id})))
 
     # --- payloads ---
 
@@ -288,6 +291,30 @@ class Ingestor:
             return result.refused[0]
         self._ready_days.update(result.ready_days)
         return None
+
+
+class _Chunk:
+    """Race events staged for one backfill transaction, kept small: only each race's newest
+    poll keeps its current-state rows (runners' form blocks are most of a body's size); the
+    older polls keep what history needs."""
+
+    def __init__(self) -> None:
+        self.files: list[tuple[Path, UUID]] = []
+        self.batches: list[RaceBatch] = []
+        self._newest: dict[UUID, int] = {}
+
+    def add(self, path: Path, batch: RaceBatch) -> None:
+        self.files.append((path, batch.race_id))
+        index = self._newest.get(batch.race_id)
+        if index is None:
+            self._newest[batch.race_id] = len(self.batches)
+            self.batches.append(batch)
+        elif self.batches[index].observed_at < batch.observed_at:
+            self.batches[index] = self.batches[index].history_only()
+            self._newest[batch.race_id] = len(self.batches)
+            self.batches.append(batch)
+        else:
+            self.batches.append(batch.history_only())
 
 
 def _load(path: Path) -> Payload | FileOutcome:
