@@ -14,8 +14,9 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -33,6 +34,7 @@ from raceday.ingest.transform import meetings_batch, race_batch, races_list_batc
 from raceday.ingest.writer import WriteCounts, write_meetings, write_race, write_races_list
 from raceday.nztab.models import MeetingsList, Payload, RaceEvent, RacesList
 from raceday.nztab.payloads import detect_payload_type, parse_payload, read_body
+from raceday.nztab.times import parse_utc_timestamp
 from raceday.partitions import ensure_days_for
 from raceday.partitions.ensure import sanity_reason
 from raceday.racing_day import racing_day_of
@@ -164,7 +166,7 @@ class Ingestor:
             if progress:
                 progress(outcome)
 
-        planned: list[tuple[int, str, str, Path]] = []
+        planned: list[tuple[int, datetime, str, Path]] = []
         for path in paths:
             try:
                 kind, stamp = _classify(read_body(path))
@@ -330,13 +332,18 @@ def _load(path: Path) -> Payload | FileOutcome:
         return FileOutcome(path, exc.payload_type or "unknown", "failed", reason=exc.message)
 
 
-def _classify(body: object) -> tuple[str, str]:
+_UNKNOWN_TIME = datetime.min.replace(tzinfo=UTC)
+
+
+def _classify(body: object) -> tuple[str, datetime]:
+    """The payload type and header.generated_time (as an instant: the texts vary in precision)."""
     kind = detect_payload_type(body)
-    stamp = ""
+    stamp = _UNKNOWN_TIME
     if isinstance(body, Mapping):
         header = body.get("header")
         if isinstance(header, Mapping) and isinstance(header.get("generated_time"), str):
-            stamp = header["generated_time"]
+            with suppress(ValueError):  # validation names the problem when the file is loaded
+                stamp = parse_utc_timestamp(header["generated_time"])
     return kind, stamp
 
 
