@@ -14,11 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from raceday.config import load_settings
 from raceday.db.target import connect
 from raceday.errors import PayloadError
 from raceday.ingest import Ingestor
+from raceday.ingest.backfill import backfill
+from raceday.ingest.transform import race_batches
 from raceday.nztab.payloads import parse_payload
 from tests.fixtures.samples import read_sample
 
@@ -284,3 +288,41 @@ def test_history_is_the_same_for_every_arrival_order(
     assert frosbie == [Decimal("7.50"), Decimal("8.00"), Decimal("7.50")]
     for order in itertools.permutations(range(4)):
         assert state_after(order) == expected, order
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    prices=st.lists(st.sampled_from([7.5, 8, 9]), min_size=2, max_size=6),
+    data=st.data(),
+)
+def test_any_arrival_order_and_any_backfill_split_leave_the_in_order_history(
+    database_url: str, event: dict[str, Any], prices: list[float], data: st.DataObject
+) -> None:
+    # Synthetic polls a minute apart: Frosbie's fixed win from `prices` (repeats are common),
+    # the Win pool growing. Some polls arrive live in a random order, the rest by backfill.
+    polls = [
+        _poll(event, n, frosbie_win=price, win_pool=9000 + 100 * n)
+        for n, price in enumerate(prices)
+    ]
+    order = data.draw(st.permutations(range(len(polls))), label="arrival order")
+    live = data.draw(st.integers(0, len(polls)), label="polls arriving live")
+    history = (
+        "select entrant_id, event_timestamp, type, odds from odds_history order by 1, 2, 3",
+        "select entrant_id, event_timestamp, incremental_win_amount, incremental_place_amount"
+        " from money_flow_history order by 1, 2",
+    )
+
+    def reset() -> None:
+        with connect(database_url, autocommit=True) as conn:
+            conn.execute("truncate odds_history, money_flow_history, meetings cascade")
+
+    reset()
+    _ingest(database_url, *polls)
+    expected = [_rows(database_url, query) for query in history]
+    reset()
+    _ingest(database_url, *(polls[i] for i in order[:live]))
+    with connect(database_url, autocommit=True) as conn:
+        backfill(conn, race_batches(polls[i] for i in order[live:]))
+    assert [_rows(database_url, query) for query in history] == expected
