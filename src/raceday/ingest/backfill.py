@@ -22,7 +22,7 @@ import gc
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -30,6 +30,7 @@ from uuid import UUID
 import psycopg
 
 from raceday.ingest.rows import RaceBatch
+from raceday.ingest.statements import HISTORY_LOOKBACK, race_locks
 from raceday.ingest.transform import ODDS_TYPES as PRICE_TYPES
 from raceday.ingest.writer import WriteCounts, race_lock_key, write_race
 
@@ -46,7 +47,7 @@ __all__ = [
     "plan_history",
 ]
 
-LOOKBACK = timedelta(days=3)  # statements.HISTORY_LOOKBACK, as a timedelta
+LOOKBACK = HISTORY_LOOKBACK  # the same bound as the per-race statements
 
 ODDS_COLUMNS: tuple[str, ...] = ("entrant_id", "event_timestamp", "type", "odds")
 MONEY_COLUMNS: tuple[str, ...] = (
@@ -312,7 +313,7 @@ def backfill_history(conn: psycopg.Connection, batches: Sequence[RaceBatch]) -> 
     with conn.transaction():
         # Lock every race first, in one order, so two backfills cannot deadlock.
         conn.execute(
-            "select pg_advisory_xact_lock(c, o) from unnest(%s::int[], %s::int[]) as k(c, o)",
+            race_locks(),
             [[race_lock_key(r)[0] for r in races], [race_lock_key(r)[1] for r in races]],
         )
         plan = plan_history(batches, *_stored(conn, batches))

@@ -199,10 +199,6 @@ class Ingestor:
         report.seconds = time.perf_counter() - started
         return report
 
-    def ingest_file(self, path: Path) -> FileOutcome:
-        loaded = _load(path)
-        return loaded if isinstance(loaded, FileOutcome) else self._write_file(path, loaded)
-
     def _write_file(self, path: Path, payload: Payload) -> FileOutcome:
         kind = type(payload).payload_type
         try:

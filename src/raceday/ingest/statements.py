@@ -20,6 +20,7 @@ transaction, so nothing can run ahead of a rollback.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from functools import cache
 from typing import Literal, NamedTuple
 
@@ -33,6 +34,7 @@ __all__ = [
     "insert_money_flow",
     "insert_odds",
     "race_lock",
+    "race_locks",
     "race_state",
     "reprice_next_money",
     "unknown_races",
@@ -46,7 +48,8 @@ Mode = Literal["insert_missing", "newer_wins", "newer_wins_fill", "advance"]
 MAX_PARAMETERS = 60_000
 # How far back the "previous stored observation" of an entrant is looked for. A race's history
 # spans hours; the bound lets the planner prune to a few daily partitions instead of all of them.
-HISTORY_LOOKBACK = "3 days"
+HISTORY_LOOKBACK = timedelta(days=3)
+_LOOKBACK_SQL = f"interval '{HISTORY_LOOKBACK.days} days'"
 _BOOKKEEPING = ("api_generated_time", "last_polled_at")
 
 
@@ -188,7 +191,7 @@ def fix_next_odds() -> str:
                 FROM money_flow_history m
                 WHERE m.entrant_id = n.entrant_id
                   AND m.event_timestamp > %(ts)s
-                  AND m.event_timestamp <= %(ts)s + interval '{HISTORY_LOOKBACK}'
+                  AND m.event_timestamp <= %(ts)s + {_LOOKBACK_SQL}
                   AND CASE n.type WHEN 'fixed_win' THEN m.fixed_win_odds
                                   WHEN 'fixed_place' THEN m.fixed_place_odds
                                   WHEN 'pool_win' THEN m.pool_win_odds
@@ -219,7 +222,12 @@ def reprice_next_money() -> str:
               SELECT min(x.event_timestamp) FROM money_flow_history x
               WHERE x.entrant_id = n.entrant_id
                 AND x.event_timestamp > %(ts)s
-                AND x.event_timestamp <= %(ts)s + interval '{HISTORY_LOOKBACK}')"""
+                AND x.event_timestamp <= %(ts)s + {_LOOKBACK_SQL})"""
+
+
+def race_locks() -> str:
+    """race_lock for many races at once (keys passed as two arrays, already in lock order)."""
+    return "SELECT pg_advisory_xact_lock(c, o) FROM unnest(%s::int[], %s::int[]) AS k(c, o)"
 
 
 def race_lock() -> str:
@@ -238,7 +246,7 @@ def insert_odds() -> str:
             SELECT o.odds FROM odds_history o
             WHERE o.entrant_id = n.entrant_id AND o.type = n.type
               AND o.event_timestamp < %(ts)s
-              AND o.event_timestamp >= %(ts)s - interval '{HISTORY_LOOKBACK}'
+              AND o.event_timestamp >= %(ts)s - {_LOOKBACK_SQL}
             ORDER BY o.event_timestamp DESC
             LIMIT 1)
         ON CONFLICT DO NOTHING"""
@@ -265,7 +273,7 @@ def insert_money_flow() -> str:
             SELECT m.win_pool_amount, m.place_pool_amount FROM money_flow_history m
             WHERE m.entrant_id = n.entrant_id
               AND m.event_timestamp < %(ts)s
-              AND m.event_timestamp >= %(ts)s - interval '{HISTORY_LOOKBACK}'
+              AND m.event_timestamp >= %(ts)s - {_LOOKBACK_SQL}
             ORDER BY m.event_timestamp DESC
             LIMIT 1) AS p ON true
         ON CONFLICT DO NOTHING"""
