@@ -12,6 +12,9 @@ import pytest
 
 from raceday.db.embedded import find_embedded, stop_embedded
 
+# It starts a real server of its own: a database test, selected by `-m db` like the others.
+pytestmark = pytest.mark.db
+
 
 def _raceday(home: Path, *args: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
