@@ -12,16 +12,18 @@ OUTSIDE = ("192.0.2.1", 443)
 
 
 def test_a_connection_off_the_machine_is_refused_before_it_leaves() -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock, pytest.raises(
-        SocketConnectBlockedError
+    with (
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock,
+        pytest.raises(SocketConnectBlockedError),
     ):
         sock.connect(OUTSIDE)
 
 
 def test_the_nztab_host_is_refused_too() -> None:
     # The block applies to names as well as addresses (resolved before the check).
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock, pytest.raises(
-        SocketConnectBlockedError
+    with (
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock,
+        pytest.raises(SocketConnectBlockedError),
     ):
         sock.connect(("api.tab.co.nz", 443))
 
