@@ -31,10 +31,20 @@ def configure_logging(
         wrapper_class=structlog.make_filtering_bound_logger(
             getattr(logging, level.upper(), logging.INFO)
         ),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        # sys.stderr is looked up for every line, not bound now: it may be replaced later (a
+        # test's capture, a daemon's redirect) and the old one closed.
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
 
 
+def _stderr_logger(*_args: object) -> structlog.PrintLogger:
+    return structlog.PrintLogger(file=sys.stderr)
+
+
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
+    """A logger of `name`. Until `configure_logging` is called, lines go to stderr in the
+    default format (structlog's own default is stdout, where they would mix with --json)."""
+    if not structlog.is_configured():
+        configure_logging()
     return structlog.get_logger(name)  # type: ignore[no-any-return]

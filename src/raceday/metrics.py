@@ -60,6 +60,29 @@ PARTITIONS_CREATED = Counter(
 PARTITIONS_RETIRED = Counter(
     "raceday_partitions_retired", "Partitions retired by maintenance", registry=REGISTRY
 )
+ROWS_RETIRED = Counter(
+    "raceday_partition_rows_retired",
+    "History rows that went with retired partitions, per parent",
+    ["parent"],
+    registry=REGISTRY,
+)
+PARTITIONS_RETIRED_WITH_ROWS = Counter(
+    "raceday_partitions_retired_with_rows",
+    "Retired partitions that still held rows, per parent",
+    ["parent"],
+    registry=REGISTRY,
+)
+PARTITION_ISLANDS = Gauge(
+    "raceday_partition_islands",
+    "Runs of partitioned days apart from the live window (kept history), per parent",
+    ["parent"],
+    registry=REGISTRY,
+)
+KEPT_DAYS = Gauge(
+    "raceday_partition_kept_days",
+    "Racing days kept from retention (history loaded on purpose)",
+    registry=REGISTRY,
+)
 
 
 def observe_maintenance(result: MaintenanceResult) -> None:
@@ -67,6 +90,10 @@ def observe_maintenance(result: MaintenanceResult) -> None:
     MAINTENANCE_DURATION.observe(result.duration_ms / 1000)
     PARTITIONS_CREATED.inc(len(result.created))
     PARTITIONS_RETIRED.inc(len(result.retired))
+    for outcome in result.outcomes:
+        if outcome.status in ("retired", "finalized") and outcome.rows:
+            ROWS_RETIRED.labels(outcome.parent).inc(outcome.rows)
+            PARTITIONS_RETIRED_WITH_ROWS.labels(outcome.parent).inc()
     if result.status == "failed":
         MAINTENANCE_FAILURES.inc()
 
@@ -76,6 +103,8 @@ def observe_status(status: PartitionStatus) -> None:
         PARTITION_RUNWAY_DAYS.labels(parent.parent).set(parent.runway_days)
         PARTITIONS.labels(parent.parent).set(parent.partitions)
         PARTITION_PROBLEMS.labels(parent.parent).set(len(parent.problems))
+        PARTITION_ISLANDS.labels(parent.parent).set(len(parent.islands))
+    KEPT_DAYS.set(len(status.kept_days))
     QUARANTINE_ROWS.set(status.quarantine_rows)
     if status.last_success_at is not None:
         MAINTENANCE_LAST_SUCCESS.set(status.last_success_at.timestamp())

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from raceday.cli import main
-from raceday.db.target import connect
+from raceday.db import connect
 
 TABLES = (
     "races",

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from raceday.cli import main
-from raceday.db.target import connect
+from raceday.db import connect
 from tests.db.catalog import snapshot
 
 
@@ -53,7 +53,8 @@ def test_status_and_verify_exit_1_without_runway_then_0_after_apply(
     assert code == 1 and status["runway_days"] == 0 and status["runway_ok"] is False
     assert any("runway" in key for key in status)
     code, verify = _run(capsys, "partitions", "verify", *args)
-    assert code == 1 and {p["kind"] for p in verify["problems"]} == {"low_runway"}
+    # Nothing covers the live window (yesterday .. 7 days ahead), so the runway is short too.
+    assert code == 1 and {p["kind"] for p in verify["problems"]} == {"gap", "low_runway"}
 
     code, applied = _run(capsys, "partitions", "apply", *args)
     assert code == 0 and applied["status"] == "ok" and len(applied["created"]) == 18

@@ -26,9 +26,8 @@ import pytest
 from psycopg import errors, sql
 from psycopg.types.json import Jsonb
 
-from raceday.db import migrate
+from raceday.db import connect, migrate, with_database
 from raceday.db.sqlfiles import sql_path
-from raceday.db.target import connect, with_database
 from tests.fixtures.postgres import create_database, drop_database
 
 # ------------------------------------------------------------------------------------------------
@@ -302,6 +301,14 @@ def maintenance_run_row(**change: Any) -> dict[str, Any]:
     } | change
 
 
+def kept_day_row(**change: Any) -> dict[str, Any]:
+    return {
+        "racing_day": date(2025, 7, 17),
+        "reason": "created for rows older than the live window (ingest or backfill)",
+        "kept_at": datetime(2026, 12, 3, 1, 0, tzinfo=UTC),
+    } | change
+
+
 BASELINES: dict[str, Callable[..., dict[str, Any]]] = {
     "meetings": meeting_row,
     "races": race_row,
@@ -316,6 +323,7 @@ BASELINES: dict[str, Callable[..., dict[str, Any]]] = {
     "partition_config": partition_config_row,
     "partition_quarantine": quarantine_row,
     "partition_maintenance_runs": maintenance_run_row,
+    "partition_kept_days": kept_day_row,
 }
 
 # Rows a table's baseline refers to, inserted first (in this order).
@@ -343,6 +351,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "partition_config": ("parent_table",),
     "partition_quarantine": ("id",),
     "partition_maintenance_runs": ("id",),
+    "partition_kept_days": ("racing_day",),
 }
 IDENTITY_TABLES = {"partition_quarantine", "partition_maintenance_runs"}
 
@@ -738,6 +747,10 @@ CASES: list[Bad] = [
     check("partition_quarantine_reason_check", reason=""),
     duplicate("partition_quarantine_pkey", "explicit_id", change={"id": 1}),
     not_null("partition_quarantine", "row_data"),
+    # partition_kept_days
+    check("partition_kept_days_reason_check", reason=""),
+    duplicate("partition_kept_days_pkey", "same_day"),
+    not_null("partition_kept_days", "reason"),
     # partition_maintenance_runs
     check("partition_maintenance_runs_status_check", "done", status="done"),
     check("partition_maintenance_runs_finished_check", "running_but_finished", status="running"),

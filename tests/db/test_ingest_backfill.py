@@ -12,9 +12,9 @@ import psycopg
 import pytest
 
 from raceday.config import load_settings
-from raceday.db.target import connect
+from raceday.db import connect
 from raceday.demo import generate_day
-from raceday.ingest.backfill import backfill, plan_history
+from raceday.ingest import backfill, plan_history
 from raceday.ingest.rows import RaceBatch
 from raceday.ingest.transform import race_batches
 from raceday.ingest.writer import write_race
@@ -47,7 +47,10 @@ def batches() -> list[RaceBatch]:
 
 
 def _prepare(url: str, batches: list[RaceBatch]) -> None:
-    result = ensure_days_for(url, load_settings(database_url=url), [b.observed_at for b in batches])
+    with connect(url) as conn:
+        result = ensure_days_for(
+            conn, load_settings(database_url=url), [b.observed_at for b in batches]
+        )
     assert result.refused == {}
 
 
@@ -69,7 +72,7 @@ def test_backfill_equals_polls_written_one_by_one(
         _prepare(url, batches)
     _one_by_one(database_url, batches)
     with connect(second_database_url, autocommit=True) as conn:
-        counts = backfill(conn, batches)
+        counts = backfill(conn, batches).rows
     expected = _state(database_url)
     assert counts["odds_history"] == len(expected["odds_history"])
     # The generator really moves prices: fewer rows than prices seen, more than one poll's worth.
@@ -91,7 +94,7 @@ def test_backfill_after_live_polls_and_in_chunks_and_replayed_adds_only_what_is_
     with connect(second_database_url, autocommit=True) as conn:
         backfill(conn, batches[quarter:half])
         backfill(conn, batches[half:])
-        again = backfill(conn, batches)
+        again = backfill(conn, batches).rows
     assert again["odds_history"] == again["money_flow_history"] == 0
     assert _state(second_database_url) == _state(database_url)
 
@@ -109,7 +112,9 @@ def test_plan_skips_stored_keys_and_unchanged_prices(batches: list[RaceBatch]) -
     odds, money, deletes, updates = plan_history([first, first])  # the same poll twice: a replay
     assert deletes == [] and updates == []
     assert len(odds) == len(first.odds) and len(money) == len(first.money)
-    assert all(row[7] is None for row in money)  # no previous observation, no increment
+    assert all(
+        row.incremental_win_amount is None for row in money
+    )  # no previous observation, no increment
 
 
 def test_backfilling_an_archive_older_than_live_polls_gives_the_same_history(
@@ -123,7 +128,7 @@ def test_backfilling_an_archive_older_than_live_polls_gives_the_same_history(
     half = len(batches) // 2
     _one_by_one(second_database_url, batches[half:])
     with connect(second_database_url, autocommit=True) as conn:
-        counts = backfill(conn, batches[:half])
+        counts = backfill(conn, batches[:half]).rows
     assert counts["money_flow_history (repriced)"] > 0
     mine, expected = _state(second_database_url), _state(database_url)
     assert mine["odds_history"] == expected["odds_history"]

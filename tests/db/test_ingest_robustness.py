@@ -26,11 +26,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from raceday.config import Settings, load_settings
-from raceday.db.target import connect
-from raceday.ingest import Ingestor, IngestReport, discover_files, race_batch
+from raceday.db import connect
+from raceday.ingest import IngestReport, discover_files, race_batch
 from raceday.ingest.rows import RACE_TABLES as WRITTEN
 from raceday.nztab.models import FORM_STAT_KEYS, RaceEvent
 from raceday.nztab.payloads import parse_payload
+from tests.fixtures.ingesting import file_ingestor
 from tests.fixtures.postgres import fresh_database
 from tests.fixtures.samples import read_sample
 
@@ -307,7 +308,7 @@ def test_mutated_race_events_are_stored_whole_or_not_at_all(
     # One Ingestor (one connection) for the whole run, as in a batch: a failed file must leave
     # it usable. Each example starts from an empty database (TRUNCATE below).
     with (
-        Ingestor(database_url, _settings(database_url)) as ing,
+        file_ingestor(database_url, _settings(database_url)) as ing,
         connect(database_url, autocommit=True) as db,
     ):
 
@@ -324,7 +325,7 @@ def test_mutated_race_events_are_stored_whole_or_not_at_all(
                 _mutate(body, data, paths)
             _write(file, body)
             try:
-                report = ing.ingest_files([file])  # nothing may escape: that is the test
+                report = ing([file])  # nothing may escape: that is the test
                 [outcome] = report.outcomes
                 event(f"outcome: {outcome.status}")  # --hypothesis-show-statistics
                 stored = _table_counts(db)
@@ -357,8 +358,8 @@ def test_a_bad_file_fails_alone_and_leaves_no_trace(
         _write(tmp_path / "corrupt-copy.json", bad),
         _write(tmp_path / "good-a413.json", good_a413),
     ]
-    with Ingestor(database_url, _settings(database_url)) as ing:
-        report = ing.ingest_files(files)
+    with file_ingestor(database_url, _settings(database_url)) as ing:
+        report = ing(files)
         by_name = {o.path.name: o for o in report.outcomes}
         assert [by_name[f.name].status for f in files] == ["ok", "failed", "ok"]
         reason = by_name["corrupt-copy.json"].reason or ""
@@ -376,14 +377,14 @@ def test_a_refusal_by_the_database_late_in_the_transaction_rolls_the_race_back(
     # pools, result and placings were sent, in the middle of the race's pipeline.
     body = read_sample(samples_dir, EVENT_0F57)
     file = _write(tmp_path / "refused.json", body)
-    with Ingestor(database_url, _settings(database_url)) as ing:
+    with file_ingestor(database_url, _settings(database_url)) as ing:
         ing.conn.execute(
             """create function test_refuse() returns trigger language plpgsql as $$
                begin raise exception 'test refuses dividends' using errcode = '23514'; end $$;
                create trigger test_refuse before insert on race_dividends
                    for each row execute function test_refuse()"""
         )
-        [outcome] = ing.ingest_files([file]).outcomes
+        [outcome] = ing([file]).outcomes
         assert outcome.status == "failed"
         assert (
             outcome.reason
@@ -392,7 +393,7 @@ def test_a_refusal_by_the_database_late_in_the_transaction_rolls_the_race_back(
         assert set(_race_rows(ing.conn, body).values()) == {0}
         # The same connection goes on: once the database accepts, the file is stored whole.
         ing.conn.execute("drop trigger test_refuse on race_dividends")
-        [after] = ing.ingest_files([file]).outcomes
+        [after] = ing([file]).outcomes
         assert after.status == "ok"
         assert _race_rows(ing.conn, body) == _expected_rows(body)
 
@@ -434,9 +435,9 @@ def test_an_entrant_id_owned_by_another_race_is_all_or_nothing(
     # race is refused whole, whatever the age of the other race's row.
     taken = body["data"]["runners"][0]["entrant_id"]
     file = _write(tmp_path / "event.json", body)
-    with Ingestor(database_url, _settings(database_url)) as ing:
+    with file_ingestor(database_url, _settings(database_url)) as ing:
         _entrant_of_another_race(ing.conn, taken, stamp)
-        [outcome] = ing.ingest_files([file]).outcomes
+        [outcome] = ing([file]).outcomes
         rows = _race_rows(ing.conn, body)
     assert outcome.status == "failed"
     assert "stored under another race" in (outcome.reason or "") and taken in (outcome.reason or "")
@@ -450,8 +451,8 @@ def test_a_lone_surrogate_in_a_string_fails_the_file_not_the_batch(
     bad["data"]["runners"][0]["name"] = "Tick\ud800ford"  # json.dumps writes it as \ud800
     good = read_sample(samples_dir, EVENT_A413)
     files = [_write(tmp_path / "surrogate.json", bad), _write(tmp_path / "good.json", good)]
-    with Ingestor(database_url, _settings(database_url)) as ing:
-        report = ing.ingest_files(files)
+    with file_ingestor(database_url, _settings(database_url)) as ing:
+        report = ing(files)
         assert [o.status for o in report.outcomes] == ["failed", "ok"]
         assert str(files[0]) in (report.outcomes[0].reason or "")
         assert "data.runners[0].name" in (report.outcomes[0].reason or "")
@@ -465,15 +466,17 @@ def test_replaying_the_samples_folder_rewrites_nothing(
     database_url: str, samples_dir: Path
 ) -> None:
     files = discover_files([samples_dir])
-    with Ingestor(database_url, _settings(database_url)) as ing:
-        first = ing.ingest_files(files)
+    with file_ingestor(database_url, _settings(database_url)) as ing:
+        first = ing(files)
     assert first.ok, first.to_json()["errors"]
     assert first.rows()["races"] > 0 and first.rows()["odds_history"] > 0
     with connect(database_url, autocommit=True) as conn:
         # Everything, created_at and updated_at included: nothing may be rewritten.
         before = {table: _dump(conn, table) for table in _public_tables(conn)}
-    with Ingestor(database_url, _settings(database_url)) as ing:  # a second run, as from the CLI
-        second = ing.ingest_files(files)
+    with file_ingestor(
+        database_url, _settings(database_url)
+    ) as ing:  # a second run, as from the CLI
+        second = ing(files)
     assert second.ok, second.to_json()["errors"]
     assert second.rows() == {}
     with connect(database_url, autocommit=True) as conn:
@@ -545,9 +548,9 @@ def _ingest_concurrently(url: str, groups: Sequence[Sequence[Path]]) -> list[Ing
 
     def work(index: int, files: Sequence[Path]) -> None:
         try:
-            with Ingestor(url, _settings(url)) as ing:
+            with file_ingestor(url, _settings(url)) as ing:
                 barrier.wait(timeout=30)
-                reports[index] = ing.ingest_files(files)
+                reports[index] = ing(files)
         except BaseException as exc:  # re-raised in the test's thread below
             barrier.abort()
             errors.append(exc)
@@ -574,8 +577,8 @@ def test_concurrent_overlapping_ingests_end_like_one_sequential_ingest(
 ) -> None:
     p1, p2, p3, p4, p5 = _polls(samples_dir, tmp_path)
     # The reference: the union, once, in one process.
-    with Ingestor(database_url, _settings(database_url)) as ing:
-        assert ing.ingest_files([p1, p2, p3, p4, p5]).ok
+    with file_ingestor(database_url, _settings(database_url)) as ing:
+        assert ing([p1, p2, p3, p4, p5]).ok
     expected = _state(database_url)
     assert len(expected["odds_history"]) > 1 and len(expected["money_flow_history"]) > 1
 
@@ -593,11 +596,11 @@ def test_an_older_poll_ingested_after_a_newer_one_gives_the_same_history(
     database_url: str, second_database_url: str, samples_dir: Path, tmp_path: Path
 ) -> None:
     p1, p2, *_ = _polls(samples_dir, tmp_path)  # poll 1 and 2 share runner 0's fixed_win price
-    with Ingestor(database_url, _settings(database_url)) as ing:
-        assert ing.ingest_files([p1, p2]).ok  # time order
-    with Ingestor(second_database_url, _settings(second_database_url)) as ing:
-        assert ing.ingest_files([p2]).ok  # poll 2 first, as when another process wins the race
-        assert ing.ingest_files([p1]).ok
+    with file_ingestor(database_url, _settings(database_url)) as ing:
+        assert ing([p1, p2]).ok  # time order
+    with file_ingestor(second_database_url, _settings(second_database_url)) as ing:
+        assert ing([p2]).ok  # poll 2 first, as when another process wins the race
+        assert ing([p1]).ok
     in_order, reversed_ = _state(database_url), _state(second_database_url)
     assert reversed_["odds_history"] == in_order["odds_history"]
     assert reversed_["money_flow_history"] == in_order["money_flow_history"]

@@ -16,9 +16,10 @@ import psycopg
 import pytest
 
 from raceday.config import load_settings
-from raceday.db.target import connect
-from raceday.ingest import Ingestor, IngestReport, discover_files
+from raceday.db import connect
+from raceday.ingest import IngestReport, discover_files
 from raceday.ingest.rows import RACE_TABLES
+from tests.fixtures.ingesting import file_ingestor
 
 RACE_0F57 = "0f57e087-00d9-4c61-9549-835abe2ae2ed"  # Awapuni Synthetic R1, 2025-07-17
 RACE_A413 = "a413cb06-e120-422b-8452-ce19287467cb"  # Cambridge Synthetic R5, 2025-08-20
@@ -51,8 +52,8 @@ TABLES = RACE_TABLES
 
 
 def _ingest(url: str, paths: list[Path]) -> IngestReport:
-    with Ingestor(url, load_settings(database_url=url)) as ingestor:
-        return ingestor.ingest_files(discover_files(paths))
+    with file_ingestor(url, load_settings(database_url=url)) as ingestor:
+        return ingestor(discover_files(paths))
 
 
 @pytest.fixture

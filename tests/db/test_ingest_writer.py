@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -18,10 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from raceday.config import load_settings
-from raceday.db.target import connect
+from raceday.db import connect
 from raceday.errors import PayloadError
-from raceday.ingest import Ingestor
-from raceday.ingest.backfill import backfill
+from raceday.ingest import Ingestor, backfill
 from raceday.ingest.transform import race_batches
 from raceday.nztab.payloads import parse_payload
 from tests.fixtures.samples import read_sample
@@ -59,9 +59,15 @@ def _poll(event: dict[str, Any], minutes: float, **changes: Any) -> dict[str, An
     return body
 
 
-def _ingest(url: str, *bodies: dict[str, Any], **settings: Any) -> list[Any]:
-    with Ingestor(url, load_settings(database_url=url, **settings)) as ingestor:
-        return [ingestor.ingest_payload(parse_payload(b), source="test")[0] for b in bodies]
+def _ingest(url: str, *bodies: dict[str, Any], **settings: Any) -> list[Counter[str]]:
+    """Each body through the Ingestor, as the poller hands them over; the rows each wrote."""
+    with connect(url) as conn:
+        ingestor = Ingestor(conn, load_settings(database_url=url, **settings))
+        outcomes = [ingestor.ingest(parse_payload(b), source="test") for b in bodies]
+    for outcome in outcomes:
+        if not outcome.ok:
+            raise PayloadError(outcome.reason or "failed")
+    return [outcome.written.rows for outcome in outcomes]
 
 
 def _rows(url: str, query: str, *params: Any) -> list[tuple[Any, ...]]:

@@ -8,9 +8,8 @@ import sys
 
 import pytest
 
-from raceday.db import migrate
+from raceday.db import connect, migrate
 from raceday.db.sqlfiles import sql_path
-from raceday.db.target import connect
 from raceday.errors import MigrationError
 from tests.db.catalog import public_functions, public_relations, snapshot
 
@@ -18,6 +17,11 @@ from tests.db.catalog import public_functions, public_relations, snapshot
 def _snapshot(url: str) -> dict:
     with connect(url) as conn:
         return snapshot(conn)
+
+
+def _current(url: str) -> str | None:
+    with connect(url) as conn:
+        return migrate.current(conn)
 
 
 def test_every_revision_has_paired_sql_files() -> None:
@@ -32,7 +36,7 @@ def test_every_revision_has_paired_sql_files() -> None:
 
 def test_upgrade_downgrade_base_upgrade_leaves_identical_catalog(empty_database_url: str) -> None:
     url = empty_database_url
-    assert migrate.current(url) is None
+    assert _current(url) is None
     result = migrate.upgrade(url)
     assert (result.before, result.after) == (None, migrate.head())
     assert len(result.steps) == len(migrate.history())
@@ -40,7 +44,7 @@ def test_upgrade_downgrade_base_upgrade_leaves_identical_catalog(empty_database_
     assert first["relations"], "head schema has no relations"
 
     migrate.downgrade(url, "base")
-    assert migrate.current(url) is None
+    assert _current(url) is None
     with connect(url) as conn:
         assert public_relations(conn) == [], "base left relations behind"
         assert public_functions(conn) == [], "base left functions behind"
@@ -98,6 +102,37 @@ def test_four_concurrent_upgrades_apply_the_schema_once(empty_database_url: str)
         assert code == 0, f"a concurrent upgrade failed:\n{out}\n{err}"
     changed = [out for _, out, _ in results if '"changed": true' in out]
     assert len(changed) == 1, f"expected exactly one process to apply the schema: {results}"
-    assert migrate.current(empty_database_url) == migrate.head()
+    assert _current(empty_database_url) == migrate.head()
     with connect(empty_database_url) as conn:
         assert conn.execute("select count(*) from alembic_version").fetchone() == (1,)
+
+
+def test_a_service_refuses_a_schema_that_is_not_at_head_and_says_which_way(
+    empty_database_url: str,
+) -> None:
+    url = empty_database_url
+    with connect(url) as conn:
+        assert migrate.schema_state(conn).standing == "empty"
+        with pytest.raises(MigrationError, match="no raceday schema") as empty:
+            migrate.require_head(conn, needed_by="raceday run")
+        assert "raceday db upgrade" in str(empty.value)
+
+    older = migrate.history()[-2].revision
+    migrate.upgrade(url, older)
+    with connect(url) as conn:
+        state = migrate.schema_state(conn)
+        assert (state.current, state.standing) == (older, "behind")
+        with pytest.raises(MigrationError, match=f"behind: it is at {older}") as behind:
+            migrate.require_head(conn, needed_by="raceday run")
+        assert "raceday run needs" in str(behind.value) and "raceday db upgrade" in str(
+            behind.value
+        )
+
+    migrate.upgrade(url)
+    with connect(url) as conn:
+        assert migrate.require_head(conn).at_head
+        # A newer raceday migrated this database: this code must not write to it.
+        conn.execute("update alembic_version set version_num = '0099_from_the_future'")
+        assert migrate.schema_state(conn).standing == "ahead"
+        with pytest.raises(MigrationError, match="ahead of this raceday: it is at 0099"):
+            migrate.require_head(conn)

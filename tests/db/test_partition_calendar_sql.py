@@ -21,7 +21,7 @@ import psycopg
 import pytest
 from psycopg import errors, sql
 
-from raceday.db.target import connect
+from raceday.db import connect
 from raceday.partitions.catalog import read_observed
 from raceday.racing_day import day_bounds, racing_day_of
 from tests.db.catalog import snapshot

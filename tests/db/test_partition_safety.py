@@ -18,8 +18,8 @@ import pytest
 
 from raceday.cli import main
 from raceday.config import Settings, load_settings
+from raceday.db import connect
 from raceday.db.locks import LockKey
-from raceday.db.target import connect
 from raceday.partitions import MaintenanceResult, partition_name, read_status, run_maintenance
 from raceday.partitions.catalog import read_observed
 from raceday.partitions.ddl import RetryPolicy
@@ -33,6 +33,19 @@ WORKERS = 8
 
 def _settings(url: str, **overrides: object) -> Settings:
     return load_settings(database_url=url, **overrides)
+
+
+def _maintain(url: str, settings: Settings, **options: object) -> MaintenanceResult:
+    """One maintenance run on its own connection, as a separate process would run it."""
+    with connect(url, application_name="raceday-partitions") as conn:
+        return run_maintenance(conn, settings, **options)  # type: ignore[arg-type]
+
+
+def _lived_through(url: str, days: list[date]) -> None:
+    """Create `days` as the live runway did back then: ordinary days, not kept from retention."""
+    with connect(url) as conn:
+        for day in days:
+            conn.execute("select create_daily_partitions(%s)", (day,))
 
 
 def _days(first: date, last: date) -> list[date]:
@@ -87,7 +100,7 @@ def _insert_odds(conn: psycopg.Connection, instant: datetime) -> None:
 
 
 def _reference_layout(url: str, today: date) -> Layout:
-    result = run_maintenance(url, _settings(url), today=today, sleep=NO_SLEEP)
+    result = _maintain(url, _settings(url), today=today, sleep=NO_SLEEP)
     assert result.status == "ok" and len(result.created) == 2 * 9
     return _layout(url)
 
@@ -105,9 +118,7 @@ def test_eight_concurrent_maintenance_runs_give_one_layout(
 
     def one_run(_n: int) -> MaintenanceResult:
         start.wait(timeout=30)
-        return run_maintenance(
-            database_url, settings, today=TODAY, triggered_by="test", sleep=NO_SLEEP
-        )
+        return _maintain(database_url, settings, today=TODAY, triggered_by="test", sleep=NO_SLEEP)
 
     with ThreadPoolExecutor(WORKERS) as pool:
         results = [f.result(timeout=120) for f in [pool.submit(one_run, n) for n in range(WORKERS)]]
@@ -187,7 +198,7 @@ class _Inserter:
 
 def test_lock_held_on_a_parent_defers_its_steps_and_never_blocks_writers(database_url: str) -> None:
     timeout_ms = 300
-    first = run_maintenance(
+    first = _maintain(
         database_url, _settings(database_url, partition_days_ahead=1), today=TODAY, sleep=NO_SLEEP
     )
     assert first.status == "ok" and len(first.created) == 2 * 3  # yesterday, today, tomorrow
@@ -196,7 +207,7 @@ def test_lock_held_on_a_parent_defers_its_steps_and_never_blocks_writers(databas
     inserter = _Inserter(database_url, day_bounds(TODAY)[0] + timedelta(hours=12))
 
     with (
-        connect(database_url, application_name="blocker") as blocker,
+        connect(database_url, autocommit=False, application_name="blocker") as blocker,
         ThreadPoolExecutor(1) as pool,
     ):
         # SHARE UPDATE EXCLUSIVE conflicts with ATTACH PARTITION but not with INSERT.
@@ -205,7 +216,7 @@ def test_lock_held_on_a_parent_defers_its_steps_and_never_blocks_writers(databas
         try:
             time.sleep(0.05)
             started = time.monotonic()
-            result = run_maintenance(database_url, settings, today=TODAY, sleep=NO_SLEEP)
+            result = _maintain(database_url, settings, today=TODAY, sleep=NO_SLEEP)
             elapsed = time.monotonic() - started
             time.sleep(0.05)
         finally:
@@ -238,7 +249,7 @@ def test_lock_held_on_a_parent_defers_its_steps_and_never_blocks_writers(databas
         assert row == ("deferred", result.deferred, result.created)
         assert not any(_exists(conn, partition_name("odds_history", d)) for d in later)
 
-    after = run_maintenance(database_url, settings, today=TODAY, sleep=NO_SLEEP)
+    after = _maintain(database_url, settings, today=TODAY, sleep=NO_SLEEP)
     assert after.status == "ok" and after.deferred == []
     assert after.created == [partition_name("odds_history", d) for d in later]
     with connect(database_url, autocommit=True) as conn:
@@ -291,7 +302,7 @@ def test_creation_and_retention_never_take_access_exclusive_on_a_parent(database
 
     # (a) creation of 32 days per parent
     with _sampling(database_url) as phases["create"]:
-        made = run_maintenance(
+        made = _maintain(
             database_url,
             _settings(database_url, partition_days_ahead=30, retention_days=0),
             today=start,
@@ -301,7 +312,7 @@ def test_creation_and_retention_never_take_access_exclusive_on_a_parent(database
 
     # (b) retention, dropping: today moves 12 days on, keep 2 → days start-1 .. start+9 retire
     with _sampling(database_url) as phases["drop"]:
-        dropped = run_maintenance(
+        dropped = _maintain(
             database_url,
             _settings(database_url, partition_days_ahead=1, retention_days=2),
             today=start + timedelta(days=12),
@@ -311,7 +322,7 @@ def test_creation_and_retention_never_take_access_exclusive_on_a_parent(database
 
     # (c) retention, keeping the tables: today moves to start+20 → start+10 .. start+17 retire
     with _sampling(database_url) as phases["keep"]:
-        kept = run_maintenance(
+        kept = _maintain(
             database_url,
             _settings(database_url, partition_days_ahead=1, retention_days=2, keep_detached=True),
             today=start + timedelta(days=20),
@@ -329,7 +340,7 @@ def test_creation_and_retention_never_take_access_exclusive_on_a_parent(database
     assert ("ShareUpdateExclusiveLock", "money_flow_history") in seen, seen
 
     # ...and would see the one it must not: the CREATE TABLE ... PARTITION OF it avoids.
-    with _sampling(database_url) as control, connect(database_url) as conn:
+    with _sampling(database_url) as control, connect(database_url, autocommit=False) as conn:
         conn.execute(
             "create table odds_history_control partition of odds_history for values "
             "from ('2030-01-01 00:00+00') to ('2030-01-02 00:00+00')"
@@ -346,20 +357,20 @@ def test_creation_and_retention_never_take_access_exclusive_on_a_parent(database
 
 def test_retention_drops_old_days_and_never_the_runway(database_url: str) -> None:
     old = _days(TODAY - timedelta(days=12), TODAY - timedelta(days=2))
-    first = run_maintenance(
+    first = _maintain(
         database_url,
         _settings(database_url, partition_days_ahead=2, retention_days=0),
         today=TODAY,
-        extra_days=old,
         sleep=NO_SLEEP,
     )
-    assert first.status == "ok" and len(first.created) == 2 * 15
+    assert first.status == "ok" and len(first.created) == 2 * 4
+    _lived_through(database_url, old)
     every = _names(_layout(database_url))
     with connect(database_url, autocommit=True) as conn:
         _insert_odds(conn, day_bounds(old[0])[0] + timedelta(hours=1))
 
     # retention_days=0 keeps everything, however old.
-    keep_all = run_maintenance(
+    keep_all = _maintain(
         database_url,
         _settings(database_url, partition_days_ahead=2, retention_days=0),
         today=TODAY,
@@ -369,7 +380,7 @@ def test_retention_drops_old_days_and_never_the_runway(database_url: str) -> Non
     assert _names(_layout(database_url)) == every
 
     # Keep 5 days: the cutoff is TODAY-5, so TODAY-12 .. TODAY-6 go.
-    five = run_maintenance(
+    five = _maintain(
         database_url,
         _settings(database_url, partition_days_ahead=2, retention_days=5),
         today=TODAY,
@@ -385,7 +396,7 @@ def test_retention_drops_old_days_and_never_the_runway(database_url: str) -> Non
             assert all(_is_partition(conn, partition_name(p, day)) for p in PARENTS)
 
     # The shortest retention still never touches yesterday, today or the future.
-    one = run_maintenance(
+    one = _maintain(
         database_url,
         _settings(database_url, partition_days_ahead=2, retention_days=1),
         today=TODAY,
@@ -406,18 +417,18 @@ def test_retention_drops_old_days_and_never_the_runway(database_url: str) -> Non
 
 def test_retention_with_keep_detached_moves_old_days_to_the_archive(database_url: str) -> None:
     old = _days(TODAY - timedelta(days=4), TODAY - timedelta(days=2))
-    run_maintenance(
+    _maintain(
         database_url,
         _settings(database_url, partition_days_ahead=1, retention_days=0),
         today=TODAY,
-        extra_days=old,
         sleep=NO_SLEEP,
     )
+    _lived_through(database_url, old)
     oldest_row = day_bounds(old[0])[0] + timedelta(hours=3)
     with connect(database_url, autocommit=True) as conn:
         _insert_odds(conn, oldest_row)
 
-    result = run_maintenance(
+    result = _maintain(
         database_url,
         _settings(database_url, partition_days_ahead=1, retention_days=1, keep_detached=True),
         today=TODAY,
@@ -465,14 +476,17 @@ def _verify_kinds(capsys: pytest.CaptureFixture[str], url: str, today: date) -> 
 
 
 def test_an_interrupted_concurrent_detach_is_finalized(
-    database_url: str, capsys: pytest.CaptureFixture[str]
+    database_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The CLI's verify reads the same policy from the environment.
+    monkeypatch.setenv("RACEDAY_PARTITION_DAYS_AHEAD", "2")
+    monkeypatch.setenv("RACEDAY_RETENTION_DAYS", "3")
     settings = _settings(database_url, partition_days_ahead=2, retention_days=3)
-    assert run_maintenance(database_url, settings, today=TODAY, sleep=NO_SLEEP).status == "ok"
+    assert _maintain(database_url, settings, today=TODAY, sleep=NO_SLEEP).status == "ok"
     victim = partition_name("odds_history", TODAY - timedelta(days=1))
 
     with (
-        connect(database_url, application_name="reader") as reader,
+        connect(database_url, autocommit=False, application_name="reader") as reader,
         connect(database_url, autocommit=True, application_name="detacher") as detacher,
     ):
         # An open transaction that has read the parent: the detach's second phase waits for it.
@@ -483,16 +497,23 @@ def test_an_interrupted_concurrent_detach_is_finalized(
         detacher.execute("reset statement_timeout")
         assert _pending(detacher, victim) is True
 
-        # Not yet retirable (it is yesterday): status and verify name the pending detach.
+        # Not yet retirable (it is yesterday): status and verify name the pending detach, and
+        # yesterday, which no longer receives rows, as a gap in the live window.
         status = read_status(detacher, settings, TODAY)
-        assert [(p.kind, p.name) for p in status.problems] == [("pending_detach", victim)]
+        assert [(p.kind, p.name) for p in status.problems] == [
+            ("pending_detach", victim),
+            ("gap", partition_name("odds_history", TODAY)),
+        ]
         assert not status.healthy
         reader.rollback()
-    assert _verify_kinds(capsys, database_url, TODAY) == {"pending_detach": {victim}}
+    assert _verify_kinds(capsys, database_url, TODAY) == {
+        "pending_detach": {victim},
+        "gap": {partition_name("odds_history", TODAY)},
+    }
 
     # A maintenance run for which the day is retirable finishes the detach first.
     later = TODAY + timedelta(days=4)  # cutoff later-3 = TODAY+1: yesterday and today retire
-    result = run_maintenance(database_url, settings, today=later, sleep=NO_SLEEP)
+    result = _maintain(database_url, settings, today=later, sleep=NO_SLEEP)
     assert result.status == "ok", result.to_dict()
     finals = [o for o in result.outcomes if o.action == "finalize"]
     assert [(o.name, o.status) for o in finals] == [(victim, "finalized")]
@@ -519,7 +540,7 @@ def test_a_second_maintainer_skips_and_changes_nothing(
         before = _layout(database_url)
         runs_before = holder.execute("select count(*) from partition_maintenance_runs").fetchone()
 
-        result = run_maintenance(database_url, _settings(database_url), today=TODAY, sleep=NO_SLEEP)
+        result = _maintain(database_url, _settings(database_url), today=TODAY, sleep=NO_SLEEP)
         assert result.status == "skipped"
         assert "another maintainer" in (result.error or "")
         assert result.outcomes == [] and result.created == [] and result.run_id is None
@@ -540,31 +561,30 @@ def test_a_second_maintainer_skips_and_changes_nothing(
 
     # Once the lock is free, the same call does the work.
     assert (
-        run_maintenance(database_url, _settings(database_url), today=TODAY, sleep=NO_SLEEP).status
-        == "ok"
+        _maintain(database_url, _settings(database_url), today=TODAY, sleep=NO_SLEEP).status == "ok"
     )
 
 
 def test_a_long_reader_defers_retention_instead_of_failing_it(database_url: str) -> None:
     old = [TODAY - timedelta(days=5), TODAY - timedelta(days=4)]
-    run_maintenance(
+    _maintain(
         database_url,
         _settings(database_url, partition_days_ahead=1, retention_days=0),
         today=TODAY,
-        extra_days=old,
         sleep=NO_SLEEP,
     )
+    _lived_through(database_url, old)
     settings = _settings(
         database_url, partition_days_ahead=1, retention_days=2, lock_timeout_ms=300
     )
-    with connect(database_url, application_name="long-reader") as reader:
+    with connect(database_url, autocommit=False, application_name="long-reader") as reader:
         reader.execute("select count(*) from odds_history").fetchone()  # e.g. a report query
-        result = run_maintenance(database_url, settings, today=TODAY, sleep=NO_SLEEP)
+        result = _maintain(database_url, settings, today=TODAY, sleep=NO_SLEEP)
         reader.rollback()
     assert result.retired == [partition_name("money_flow_history", d) for d in old]
     assert result.failed == [], result.failed
     assert result.status == "deferred"
     assert result.deferred == [f"retire {partition_name('odds_history', d)}" for d in old]
-    after = run_maintenance(database_url, settings, today=TODAY, sleep=NO_SLEEP)
+    after = _maintain(database_url, settings, today=TODAY, sleep=NO_SLEEP)
     assert after.status == "ok"
     assert sorted(after.retired) == [partition_name("odds_history", d) for d in old]

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import psycopg
 import pytest
 
 from raceday.clock import FixedClock
 from raceday.config import Settings, load_settings
-from raceday.db.target import connect
+from raceday.db import connect
 from raceday.partitions import (
+    EnsureResult,
     QuarantineEntry,
     ensure_days_for,
     partition_name,
@@ -27,6 +29,12 @@ def _settings(url: str, **overrides: object) -> Settings:
     return load_settings(database_url=url, **overrides)
 
 
+def _ensure(url: str, settings: Settings, instants: list[datetime], **options: Any) -> EnsureResult:
+    """The write path's ensure, on a connection of its own (outside any race transaction)."""
+    with connect(url, application_name="raceday-ensure") as conn:
+        return ensure_days_for(conn, settings, instants, **options)
+
+
 def _insert_odds(conn: psycopg.Connection, instants: list[datetime]) -> int:
     with conn.cursor() as cur:
         cur.executemany(
@@ -40,14 +48,15 @@ def test_seventy_two_hours_without_maintenance_lose_no_row(database_url: str) ->
     # A short runway and no maintenance for three days: only the write path creates days.
     settings = _settings(database_url, partition_days_ahead=1)
     clock = FixedClock(datetime(2026, 9, 25, 11, 0, tzinfo=UTC))  # spans the 2026-09-27 DST start
-    first = run_maintenance(database_url, settings, clock=clock, sleep=NO_SLEEP)
+    with connect(database_url) as conn:
+        first = run_maintenance(conn, settings, clock=clock, sleep=NO_SLEEP)
     assert first.status == "ok"
     written = failed = 0
     with connect(database_url, autocommit=True) as conn:
         for _hour in range(72):
             clock.advance(timedelta(hours=1))
             batch = [clock.now() + timedelta(minutes=m) for m in (0, 15, 30, 45, 59)]
-            ready = ensure_days_for(database_url, settings, batch, clock=clock, sleep=NO_SLEEP)
+            ready = _ensure(database_url, settings, batch, clock=clock, sleep=NO_SLEEP)
             assert ready.refused == {}
             try:
                 written += _insert_odds(conn, batch)
@@ -71,7 +80,7 @@ def test_rows_without_a_partition_fail_and_ensure_fixes_that(database_url: str) 
     with connect(database_url, autocommit=True) as conn:
         with pytest.raises(psycopg.errors.CheckViolation):
             _insert_odds(conn, [instant])
-        result = ensure_days_for(
+        result = _ensure(
             database_url,
             settings,
             [instant],
@@ -85,7 +94,7 @@ def test_rows_without_a_partition_fail_and_ensure_fixes_that(database_url: str) 
         }
         assert _insert_odds(conn, [instant]) == 1
         # Asking again creates nothing: the days exist.
-        again = ensure_days_for(
+        again = _ensure(
             database_url,
             settings,
             [instant],
@@ -101,7 +110,7 @@ def test_absurd_timestamps_are_refused_with_a_reason_and_quarantined(database_ur
     good = now - timedelta(hours=1)
     too_old = datetime(1999, 12, 31, 23, 59, tzinfo=UTC)
     too_new = now + timedelta(days=31)
-    result = ensure_days_for(
+    result = _ensure(
         database_url, settings, [good, too_old, too_new], clock=FixedClock(now), sleep=NO_SLEEP
     )
     assert result.ready_days == {racing_day_of(good)}
@@ -146,7 +155,7 @@ def test_a_day_that_cannot_be_created_is_refused_not_lost(database_url: str) -> 
     instant = datetime(2025, 8, 20, 3, 1, 5, tzinfo=UTC)
     with connect(database_url, autocommit=True) as conn:
         conn.execute(f"create table {partition_name('odds_history', date(2025, 8, 20))} (x int)")
-    result = ensure_days_for(
+    result = _ensure(
         database_url,
         settings,
         [instant],

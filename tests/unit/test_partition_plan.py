@@ -20,6 +20,7 @@ from raceday.partitions.model import (
     WRONG_BOUNDS,
     CreateStep,
     FinalizeStep,
+    KeptPartition,
     ObservedPartition,
     Plan,
     Policy,
@@ -163,19 +164,31 @@ def test_only_missing_days_are_created() -> None:
 
 
 def test_dst_days_get_23_and_25_hour_bounds() -> None:
-    plan = make_plan(date(2025, 9, 27), Policy(days_ahead=1), [ODDS], [], [date(2025, 4, 6)])
+    april = make_plan(date(2025, 4, 6), Policy(days_ahead=0), [ODDS], [])
+    assert {s.day: s.upper - s.lower for s in april.create}[date(2025, 4, 6)] == timedelta(hours=25)
+    plan = make_plan(date(2025, 9, 27), Policy(days_ahead=1), [ODDS], [])
     lengths = {s.day: s.upper - s.lower for s in plan.create}
-    assert lengths[date(2025, 4, 6)] == timedelta(hours=25)
     assert lengths[date(2025, 9, 28)] == timedelta(hours=23)
     assert lengths[date(2025, 9, 27)] == timedelta(hours=24)
 
 
-def test_extra_days_are_created_and_not_retired() -> None:
-    backfill = [date(2025, 3, 1), date(2025, 3, 2)]
-    observed = [*healthy(ODDS, -1, 7), child(ODDS, date(2025, 3, 1))]
-    plan = make_plan(TODAY, Policy(retention_days=30), [ODDS], observed, backfill)
-    assert [s.day for s in plan.create] == [date(2025, 3, 2)]
-    assert plan.retire == ()
+def test_kept_days_are_listed_not_retired() -> None:
+    kept = {date(2025, 3, 1): "backfill", date(2025, 3, 2): "backfill"}
+    old = [child(ODDS, date(2025, 3, d)) for d in (1, 2, 3)]
+    plan = make_plan(TODAY, Policy(retention_days=30), [ODDS], [*healthy(ODDS, -1, 7), *old], kept)
+    assert [s.day for s in plan.retire] == [date(2025, 3, 3)]  # not kept: retention takes it
+    assert plan.kept == (
+        KeptPartition(ODDS, date(2025, 3, 1), "odds_history_2025_03_01", "backfill"),
+        KeptPartition(ODDS, date(2025, 3, 2), "odds_history_2025_03_02", "backfill"),
+    )
+    assert plan.create == ()  # a kept day is never a reason to create anything
+
+
+def test_a_day_outside_the_window_is_never_created_or_dropped_for_that() -> None:
+    # An island of history with nothing kept and retention off: the plan leaves it alone.
+    island = [child(ODDS, date(2025, 3, d)) for d in (1, 2)]
+    plan = make_plan(TODAY, Policy(retention_days=0), [ODDS], [*healthy(ODDS, -1, 7), *island])
+    assert plan.is_empty and plan.problems == ()
 
 
 def test_an_unattached_same_named_table_is_reported_not_recreated() -> None:
@@ -313,11 +326,13 @@ def test_plan_to_dict_is_json_with_iso_strings() -> None:
             "day": "2025-06-06",
             "name": "odds_history_2025_06_06",
             "keep_table": False,
+            "rows": None,
         }
     ]
     assert data["finalize"] == [
-        {"parent": ODDS, "name": "odds_history_2025_06_01", "keep_table": False}
+        {"parent": ODDS, "name": "odds_history_2025_06_01", "keep_table": False, "rows": None}
     ]
+    assert data["kept"] == []
     assert {p["kind"] for p in data["problems"]} == {LOW_RUNWAY}
 
 
@@ -368,13 +383,13 @@ def situations(draw: st.DrawFn) -> tuple[date, Policy, list[ObservedPartition]]:
 @PROPERTY
 @given(situations(), st.sets(st.integers(-400, 30), max_size=4))
 def test_applying_the_creates_leaves_nothing_to_create(
-    situation: tuple[date, Policy, list[ObservedPartition]], extra_offsets: set[int]
+    situation: tuple[date, Policy, list[ObservedPartition]], kept_offsets: set[int]
 ) -> None:
     today, policy, observed = situation
-    extra = [today + timedelta(days=n) for n in extra_offsets]
-    first = make_plan(today, policy, HISTORY_PARENTS, observed, extra)
+    kept = {today + timedelta(days=n): "kept" for n in kept_offsets}
+    first = make_plan(today, policy, HISTORY_PARENTS, observed, kept)
     created = apply(observed, first, only_create=True)
-    second = make_plan(today, policy, HISTORY_PARENTS, created, extra)
+    second = make_plan(today, policy, HISTORY_PARENTS, created, kept)
     assert second.create == ()
     assert (second.retire, second.finalize) == (first.retire, first.finalize)
 
@@ -413,12 +428,12 @@ def test_every_required_day_is_created_present_or_reported(
 
 @PROPERTY
 @given(situations(), st.sets(st.integers(-400, 30), max_size=4))
-def test_retention_never_retires_yesterday_today_or_the_future(
-    situation: tuple[date, Policy, list[ObservedPartition]], extra_offsets: set[int]
+def test_retention_never_retires_yesterday_today_the_future_or_a_kept_day(
+    situation: tuple[date, Policy, list[ObservedPartition]], kept_offsets: set[int]
 ) -> None:
     today, policy, observed = situation
-    extra = {today + timedelta(days=n) for n in extra_offsets}
-    plan = make_plan(today, policy, HISTORY_PARENTS, observed, extra)
+    kept = {today + timedelta(days=n): "kept" for n in kept_offsets}
+    plan = make_plan(today, policy, HISTORY_PARENTS, observed, kept)
     by_name = {t.name: t for t in observed}
     yesterday_start = day_bounds(today - timedelta(days=1))[0]
     removals: list[RetireStep | FinalizeStep] = [*plan.retire, *plan.finalize]
@@ -427,7 +442,7 @@ def test_retention_never_retires_yesterday_today_or_the_future(
         parsed = parse_partition_name(step.name)
         assert parsed is not None and parsed[0] == step.parent
         assert parsed[1] < today - timedelta(days=max(policy.retention_days, 1))
-        assert parsed[1] not in extra
+        assert parsed[1] not in kept
         upper = by_name[step.name].upper
         assert upper is not None and upper <= yesterday_start
         assert step.keep_table == policy.keep_detached

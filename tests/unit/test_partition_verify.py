@@ -183,9 +183,18 @@ def test_missing_indexes() -> None:
 
 
 def test_low_runway() -> None:
-    assert kinds(find_problems(ODDS, healthy(-1, 1), POLICY, TODAY)) == [(LOW_RUNWAY, None)]
-    assert find_problems(ODDS, healthy(-1, 2), POLICY, TODAY) == []
-    assert kinds(find_problems(ODDS, [], POLICY, TODAY)) == [(LOW_RUNWAY, None)]
+    short = Policy(days_ahead=1)
+    assert kinds(find_problems(ODDS, healthy(-1, 1), short, TODAY)) == [(LOW_RUNWAY, None)]
+    assert find_problems(ODDS, healthy(-1, 2), Policy(days_ahead=2), TODAY) == []
+    # With the default 7 days ahead the missing days of the window are a gap too.
+    assert kinds(find_problems(ODDS, healthy(-1, 1), POLICY, TODAY)) == [
+        (GAP, partition_name(ODDS, day(2))),
+        (LOW_RUNWAY, None),
+    ]
+    assert kinds(find_problems(ODDS, [], POLICY, TODAY)) == [
+        (GAP, partition_name(ODDS, day(-1))),
+        (LOW_RUNWAY, None),
+    ]
 
 
 def test_runway_days() -> None:

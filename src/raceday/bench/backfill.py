@@ -16,18 +16,12 @@ from typing import Any
 
 from raceday.bench.scratch import scratch_database
 from raceday.config import Settings
-from raceday.db.target import connect
+from raceday.db import connect
 from raceday.demo import generate_day
-from raceday.ingest.backfill import (
-    MONEY_COLUMNS,
-    MONEY_SQL_TYPES,
-    ODDS_COLUMNS,
-    ODDS_SQL_TYPES,
-    backfill_history,
-    copy_rows,
-    plan_history,
-)
+from raceday.ingest.backfill import backfill_history, copy_rows
+from raceday.ingest.history_plan import plan_history
 from raceday.ingest.rows import RaceBatch
+from raceday.ingest.tables import MONEY_FLOW_HISTORY, ODDS_HISTORY
 from raceday.ingest.transform import race_batches
 from raceday.partitions import ensure_days_for
 
@@ -60,31 +54,27 @@ def bench_backfill(
     with (
         scratch_database(server_url, "bench_backfill") as ours_url,
         scratch_database(server_url, "bench_copy") as floor_url,
+        connect(ours_url, autocommit=True) as mine,
+        connect(floor_url, autocommit=True) as theirs,
     ):
-        for url in (ours_url, floor_url):
-            ensure_days_for(url, settings, [b.observed_at for day in days for b in day])
-        with (
-            connect(ours_url, autocommit=True) as mine,
-            connect(floor_url, autocommit=True) as theirs,
-        ):
-            for batches in days:
-                started = time.perf_counter()
-                counts = backfill_history(mine, batches)
-                ours_s = time.perf_counter() - started
-                stored = counts["odds_history"] + counts["money_flow_history"]
-                plan = plan_history(batches)  # the same rows, for the floor
-                odds_rows, money_rows = plan.odds_rows, plan.money_rows
-                assert len(odds_rows) + len(money_rows) == stored
-                started = time.perf_counter()
-                with theirs.transaction():
-                    copy_rows(theirs, "odds_history", ODDS_COLUMNS, ODDS_SQL_TYPES, odds_rows)
-                    copy_rows(
-                        theirs, "money_flow_history", MONEY_COLUMNS, MONEY_SQL_TYPES, money_rows
-                    )
-                floor_s = time.perf_counter() - started
-                ours.append(stored / ours_s)
-                floor.append(stored / floor_s)
-                rows = stored
+        for conn in (mine, theirs):
+            ensure_days_for(conn, settings, [b.observed_at for day in days for b in day])
+        for batches in days:
+            started = time.perf_counter()
+            counts = backfill_history(mine, batches).rows
+            ours_s = time.perf_counter() - started
+            stored = counts["odds_history"] + counts["money_flow_history"]
+            plan = plan_history(batches)  # the same rows, for the floor
+            odds_rows, money_rows = plan.odds_rows, plan.money_rows
+            assert len(odds_rows) + len(money_rows) == stored
+            started = time.perf_counter()
+            with theirs.transaction():
+                copy_rows(theirs, ODDS_HISTORY, odds_rows)
+                copy_rows(theirs, MONEY_FLOW_HISTORY, money_rows)
+            floor_s = time.perf_counter() - started
+            ours.append(stored / ours_s)
+            floor.append(stored / floor_s)
+            rows = stored
     report: dict[str, Any] = {
         "rounds": rounds,
         "polls_per_round": len(days[0]),

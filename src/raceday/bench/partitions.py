@@ -14,7 +14,7 @@ from psycopg import sql
 from raceday.bench.scratch import scratch_database
 from raceday.bench.stats import summary
 from raceday.config import Settings
-from raceday.db.target import connect
+from raceday.db import connect
 from raceday.partitions.ddl import DdlRunner, RetryPolicy
 from raceday.partitions.maintain import run_maintenance
 from raceday.partitions.naming import partition_name
@@ -76,8 +76,8 @@ def bench_partitions(server_url: str, settings: Settings, *, days: int = 40) -> 
                 ).fetchall():
                     conn.execute(sql.SQL("drop table {}").format(sql.Identifier(child)))
         ahead = settings.model_copy(update={"partition_days_ahead": 30, "retention_days": 0})
-        result = run_maintenance(url, ahead, today=date(2034, 1, 1), triggered_by="bench")
         with connect(url, autocommit=True) as conn:
+            result = run_maintenance(conn, ahead, today=date(2034, 1, 1), triggered_by="bench")
             started = time.perf_counter()
             for n in range(len(result.created) // len(PARENTS)):
                 with conn.transaction():

@@ -8,8 +8,7 @@ from contextlib import contextmanager
 
 from psycopg import sql
 
-from raceday.db import migrate
-from raceday.db.target import connect, with_database
+from raceday.db import connect, migrate, with_database
 
 __all__ = ["scratch_database"]
 

@@ -26,14 +26,16 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 import psycopg
+from psycopg import sql
 
 from raceday.bench.scratch import scratch_database
 from raceday.bench.stats import summary
 from raceday.config import Settings
-from raceday.db.target import connect
+from raceday.db import connect
 from raceday.demo import generate_day
-from raceday.ingest.backfill import MONEY_COLUMNS, ODDS_COLUMNS, plan_history
-from raceday.ingest.rows import RaceBatch
+from raceday.ingest.history_plan import plan_history
+from raceday.ingest.rows import MoneyFlowRow, OddsHistoryRow, RaceBatch
+from raceday.ingest.tables import MONEY_FLOW_HISTORY, ODDS_HISTORY
 from raceday.ingest.transform import race_batch
 from raceday.ingest.writer import write_race
 from raceday.nztab.models import RaceEvent
@@ -45,78 +47,73 @@ __all__ = ["bench_write", "floor_statements"]
 BENCH_DAY = date(2026, 3, 14)
 
 
-def _floor_upsert(
-    table: str, rows: Sequence[NamedTuple], key: str, *, update: bool
-) -> tuple[str, list[Any]]:
+def _floor_insert(
+    table: str, rows: Sequence[NamedTuple], key: Sequence[str] = (), *, update: bool = False
+) -> tuple[sql.SQL, list[Any]]:
+    """A plain multi-row INSERT of `rows`; ON CONFLICT (key) DO UPDATE every column, or NOTHING.
+
+    Rendered to text here, before the clock starts: the floor pays for no SQL building.
+    """
     columns: tuple[str, ...] = rows[0]._fields
-    values = ", ".join("(" + ", ".join(["%s"] * len(columns)) + ")" for _ in rows)
-    query = f"insert into {table} ({', '.join(columns)}) values {values} on conflict ({key}) do "
+    one = sql.SQL("({})").format(sql.SQL(", ").join([sql.Placeholder()] * len(columns)))
+    query = sql.SQL("insert into {} ({}) values {} on conflict").format(
+        sql.Identifier(table),
+        sql.SQL(", ").join(map(sql.Identifier, columns)),
+        sql.SQL(", ").join([one] * len(rows)),
+    )
     if update:
-        query += "update set " + ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+        query += sql.SQL(" ({}) do update set {}").format(
+            sql.SQL(", ").join(map(sql.Identifier, key)),
+            sql.SQL(", ").join(
+                sql.SQL("{0} = excluded.{0}").format(sql.Identifier(c))
+                for c in columns
+                if c not in key
+            ),
+        )
     else:
-        query += "nothing"
-    return query, [value for row in rows for value in row]
+        query += sql.SQL(" do nothing")
+    return sql.SQL(query.as_string(None)), [value for row in rows for value in row]
 
 
 def floor_statements(
-    batch: RaceBatch, odds_rows: Sequence[tuple[Any, ...]], money_rows: Sequence[tuple[Any, ...]]
-) -> list[tuple[str, list[Any]]]:
+    batch: RaceBatch, odds_rows: Sequence[OddsHistoryRow], money_rows: Sequence[MoneyFlowRow]
+) -> list[tuple[sql.SQL, list[Any]]]:
     """The floor's statements for one race: the given rows written, nothing compared or decided."""
     out = [
-        _floor_upsert("meetings", [batch.meeting], "meeting_id", update=False),
-        _floor_upsert("races", [batch.race], "race_id", update=True),
-        _floor_upsert("entrants", batch.entrants, "entrant_id", update=True),
+        _floor_insert("meetings", [batch.meeting]),
+        _floor_insert("races", [batch.race], ["race_id"], update=True),
+        _floor_insert("entrants", batch.entrants, ["entrant_id"], update=True),
     ]
     if batch.pools:
-        out.append(
-            _floor_upsert(
-                "race_pools", batch.pools, "race_id, product_type, leg_race_numbers", update=True
-            )
-        )
+        key = ["race_id", "product_type", "leg_race_numbers"]
+        out.append(_floor_insert("race_pools", batch.pools, key, update=True))
     if batch.result:
-        out.append(_floor_upsert("race_results", [batch.result], "race_id", update=True))
+        out.append(_floor_insert("race_results", [batch.result], ["race_id"], update=True))
         if batch.positions:
             out.append(
-                _floor_upsert("race_result_positions", batch.positions, "entrant_id", update=True)
+                _floor_insert("race_result_positions", batch.positions, ["entrant_id"], update=True)
             )
         if batch.dividends:
-            out.append(
-                _floor_upsert(
-                    "race_dividends",
-                    batch.dividends,
-                    "race_id, tote, product_name, description",
-                    update=True,
-                )
-            )
-    for table, columns, rows in (
-        ("odds_history", ODDS_COLUMNS, odds_rows),
-        ("money_flow_history", MONEY_COLUMNS, money_rows),
-    ):
-        if rows:
-            values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(rows))
-            out.append(
-                (
-                    f"insert into {table} ({', '.join(columns)}) values {values} on conflict do nothing",
-                    [v for row in rows for v in row],
-                )
-            )
+            key = ["race_id", "tote", "product_name", "description"]
+            out.append(_floor_insert("race_dividends", batch.dividends, key, update=True))
+    if odds_rows:
+        out.append(_floor_insert(ODDS_HISTORY.name, odds_rows))
+    if money_rows:
+        out.append(_floor_insert(MONEY_FLOW_HISTORY.name, money_rows))
     return out
 
 
-def _all_rows(batch: RaceBatch) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+def _all_rows(batch: RaceBatch) -> tuple[list[OddsHistoryRow], list[MoneyFlowRow]]:
     """Every price of the poll and money rows without increments: the naive floor's history."""
-    ts, t = batch.observed_at, batch.timing
-    odds = [(o.entrant_id, ts, o.type, o.odds) for o in batch.odds]
-    money = [
-        (m.entrant_id, batch.race_id, ts, m.hold_percentage, m.bet_percentage, m.win_pool_amount,
-         m.place_pool_amount, None, None, t.time_to_start, t.time_interval, t.interval_type,
-         m.fixed_win_odds, m.fixed_place_odds, m.pool_win_odds, m.pool_place_odds)
-        for m in batch.money
-    ]  # fmt: skip
+    ts = batch.observed_at
+    odds = [OddsHistoryRow(o.entrant_id, ts, o.type, o.odds) for o in batch.odds]
+    money = [MoneyFlowRow.of(batch, m, None, None) for m in batch.money]
     return odds, money
 
 
-def _write_floor(conn: psycopg.Connection, statements: list[tuple[str, list[Any]]]) -> None:
+def _write_floor(
+    conn: psycopg.Connection[Any], statements: list[tuple[sql.SQL, list[Any]]]
+) -> None:
     with conn.transaction(), conn.pipeline():
         for query, params in statements:
             conn.execute(query, params)
@@ -132,10 +129,10 @@ def _same_rows(
     grouped: dict[tuple[UUID, datetime], tuple[list[Any], list[Any]]] = defaultdict(
         lambda: ([], [])
     )
-    for row in odds_rows:
-        grouped[(race_of[row[0]], row[1])][0].append(row)
-    for row in money_rows:
-        grouped[(row[1], row[2])][1].append(row)
+    for odds in odds_rows:
+        grouped[(race_of[odds.entrant_id], odds.event_timestamp)][0].append(odds)
+    for money in money_rows:
+        grouped[(money.race_id, money.event_timestamp)][1].append(money)
     return grouped
 
 
@@ -183,35 +180,33 @@ def bench_write(
         scratch_database(server_url, "bench_write") as ours_url,
         scratch_database(server_url, "bench_floor") as floor_url,
         scratch_database(server_url, "bench_naive") as naive_url,
+        connect(ours_url, autocommit=True) as mine,
+        connect(floor_url, autocommit=True) as theirs,
+        connect(naive_url, autocommit=True) as plain,
     ):
-        for url in (ours_url, floor_url, naive_url):
-            refused = ensure_days_for(url, settings, instants).refused
+        for conn in (mine, theirs, plain):
+            refused = ensure_days_for(conn, settings, instants).refused
             if refused:
                 raise RuntimeError(f"bench days refused: {sorted(set(refused.values()))}")
-        with (
-            connect(ours_url, autocommit=True) as mine,
-            connect(floor_url, autocommit=True) as theirs,
-            connect(naive_url, autocommit=True) as plain,
-        ):
-            for batch in batches:
-                strict = floor_statements(batch, *same_rows[(batch.race_id, batch.observed_at)])
-                everything = floor_statements(batch, *_all_rows(batch))
-                started = time.perf_counter()
-                write_race(mine, batch)
-                ours.append((time.perf_counter() - started) * 1000)
-                started = time.perf_counter()
-                _write_floor(theirs, strict)
-                floor.append((time.perf_counter() - started) * 1000)
-                started = time.perf_counter()
-                _write_floor(plain, everything)
-                naive.append((time.perf_counter() - started) * 1000)
-            stored = {
-                table: _count(mine, table)
-                for table in ("odds_history", "money_flow_history", "entrants", "race_dividends")
-            }
-            if _count(theirs, "odds_history") != stored["odds_history"]:
-                raise RuntimeError("the floor did not store the same odds rows as the writer")
-            naive_odds = _count(plain, "odds_history")
+        for batch in batches:
+            strict = floor_statements(batch, *same_rows[(batch.race_id, batch.observed_at)])
+            everything = floor_statements(batch, *_all_rows(batch))
+            started = time.perf_counter()
+            write_race(mine, batch)
+            ours.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            _write_floor(theirs, strict)
+            floor.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            _write_floor(plain, everything)
+            naive.append((time.perf_counter() - started) * 1000)
+        stored = {
+            table: _count(mine, table)
+            for table in ("odds_history", "money_flow_history", "entrants", "race_dividends")
+        }
+        if _count(theirs, "odds_history") != stored["odds_history"]:
+            raise RuntimeError("the floor did not store the same odds rows as the writer")
+        naive_odds = _count(plain, "odds_history")
     report: dict[str, Any] = {
         "races": len({b.race_id for b in batches}),
         "race_writes": len(batches),
@@ -229,6 +224,6 @@ def bench_write(
     return report
 
 
-def _count(conn: psycopg.Connection, table: str) -> int:
-    row = conn.execute(f"select count(*) from {table}").fetchone()
+def _count(conn: psycopg.Connection[Any], table: str) -> int:
+    row = conn.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(table))).fetchone()
     return int(row[0]) if row else 0

@@ -1,14 +1,19 @@
-"""Turns CLI options into settings and a database, saying where an embedded server lives."""
+"""Turns CLI options into settings, a database and a connection, saying where an embedded server
+lives. Commands hand the connection to the library; they never build SQL themselves."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+import psycopg
 
 from raceday.cli import render
 from raceday.config import Settings, load_settings
-from raceday.db.target import Database, resolve_database
+from raceday.db import Database, connect, resolve_database
 
-__all__ = ["open_database", "settings_from"]
+__all__ = ["connection", "open_database", "settings_from"]
 
 
 def settings_from(database_url: str | None = None, **overrides: Any) -> Settings:
@@ -23,3 +28,13 @@ def open_database(settings: Settings) -> Database:
             f"(set DATABASE_URL to use another server)"
         )
     return database
+
+
+@contextmanager
+def connection(
+    settings: Settings, *, application_name: str = "raceday-cli"
+) -> Iterator[psycopg.Connection[Any]]:
+    """A connection to the configured database for one command (autocommit, session zone UTC)."""
+    database = open_database(settings)
+    with connect(database.url, application_name=application_name) as conn:
+        yield conn

@@ -6,13 +6,10 @@ from typing import Annotated
 
 import typer
 
+from raceday import db
 from raceday.cli import render
-from raceday.cli.context import open_database, settings_from
+from raceday.cli.context import connection, open_database, settings_from
 from raceday.cli.options import DatabaseUrlOption, JsonOption
-from raceday.db import migrate
-from raceday.db.embedded import find_embedded, stop_embedded
-from raceday.db.inspect import table_summaries
-from raceday.db.target import connect
 
 app = typer.Typer(help="Migrate the schema and manage the database.", no_args_is_help=True)
 server_app = typer.Typer(help="See or stop the embedded PostgreSQL server.", no_args_is_help=True)
@@ -30,7 +27,7 @@ def upgrade(
     Example: raceday db upgrade
     """
     database = open_database(settings_from(database_url))
-    result = migrate.upgrade(database.url, revision)
+    result = db.upgrade(database.url, revision)
     if json:
         render.emit_json(
             {
@@ -59,7 +56,7 @@ def downgrade(
     Example: raceday db downgrade 0001_core_schema
     """
     database = open_database(settings_from(database_url))
-    result = migrate.downgrade(database.url, revision)
+    result = db.downgrade(database.url, revision)
     if json:
         render.emit_json(
             {
@@ -81,10 +78,15 @@ def current(database_url: DatabaseUrlOption = None, json: JsonOption = False) ->
 
     Example: raceday db current --json
     """
-    database = open_database(settings_from(database_url))
-    at, head = migrate.current(database.url), migrate.head()
+    with connection(settings_from(database_url)) as conn:
+        state = db.schema_state(conn)
+    at, head = state.current, state.head
     if json:
-        render.emit_json({"current": at, "head": head, "up_to_date": at == head})
+        render.emit_json(
+            {"current": at, "head": head, "up_to_date": state.at_head, "standing": state.standing}
+        )
+    elif state.standing == "ahead":
+        render.out.print(f"{at} (ahead of this raceday, whose newest revision is {head})")
     else:
         note = "(head)" if at == head else f"(head is {head}; run `raceday db upgrade`)"
         render.out.print(f"{at or 'base'} {note}")
@@ -96,7 +98,7 @@ def history(json: JsonOption = False) -> None:
 
     Example: raceday db history
     """
-    revisions = migrate.history()
+    revisions = db.history()
     if json:
         render.emit_json(
             [
@@ -121,10 +123,12 @@ def summary(database_url: DatabaseUrlOption = None, json: JsonOption = False) ->
 
     Example: raceday db summary
     """
-    database = open_database(settings_from(database_url))
-    at, head = migrate.current(database.url), migrate.head()
-    with connect(database.url) as conn:
-        tables = table_summaries(conn)
+    settings = settings_from(database_url)
+    database = open_database(settings)
+    with db.connect(database.url, application_name="raceday-cli") as conn:
+        state = db.schema_state(conn)
+        tables = db.table_summaries(conn)
+    at, head = state.current, state.head
     if json:
         render.emit_json(
             {
@@ -161,7 +165,7 @@ def server_status(json: JsonOption = False) -> None:
     Example: raceday db server status
     """
     settings = settings_from()
-    server = find_embedded(settings.home)
+    server = db.find_embedded(settings.home)
     if json:
         render.emit_json(
             {
@@ -188,7 +192,7 @@ def server_stop() -> None:
     Example: raceday db server stop
     """
     settings = settings_from()
-    stopped = stop_embedded(settings.home)
+    stopped = db.stop_embedded(settings.home)
     render.out.print(
         f"stopped the embedded PostgreSQL (pid {stopped.pid})"
         if stopped

@@ -9,11 +9,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from raceday.cli import render
-from raceday.cli.context import open_database, settings_from
+from raceday.cli.context import connection, settings_from
 from raceday.cli.options import DatabaseUrlOption, JsonOption
-from raceday.db import migrate
-from raceday.errors import MigrationError
-from raceday.ingest import FileOutcome, Ingestor, IngestReport, discover_files
+from raceday.db import require_head
+from raceday.ingest import FileOutcome, Ingestor, IngestReport, discover_files, ingest_files
 
 __all__ = ["ingest"]
 
@@ -49,16 +48,13 @@ def ingest(
     """
     settings = settings_from(database_url)
     files = discover_files(paths)
-    database = open_database(settings)
-    at, head = migrate.current(database.url), migrate.head()
-    if at != head:
-        raise MigrationError(
-            f"the database schema is at {at or 'no revision'}, ingest needs {head}",
-            hint="run `raceday db upgrade`",
-        )
-    with Ingestor(database.url, settings) as ingestor:
+    with connection(settings, application_name="raceday-ingest") as conn:
+        require_head(conn, needed_by="ingest")
         report = _run_with_progress(
-            ingestor, files, show=not json and render.out.is_terminal, backfill=backfill
+            Ingestor(conn, settings),
+            files,
+            show=not json and render.out.is_terminal,
+            backfill=backfill,
         )
     if json:
         render.emit_json(report.to_json())
@@ -72,7 +68,7 @@ def _run_with_progress(
     ingestor: Ingestor, files: list[Path], *, show: bool, backfill: bool
 ) -> IngestReport:
     if not show:
-        return ingestor.ingest_files(files, backfill=backfill)
+        return ingest_files(ingestor, files, backfill=backfill)
     columns = (
         TextColumn("ingesting"),
         BarColumn(),
@@ -86,7 +82,7 @@ def _run_with_progress(
         def advance(outcome: FileOutcome) -> None:
             progress.update(task, advance=1, current=outcome.path.name)
 
-        return ingestor.ingest_files(files, progress=advance, backfill=backfill)
+        return ingest_files(ingestor, files, progress=advance, backfill=backfill)
 
 
 def _print_report(report: IngestReport) -> None:
@@ -99,9 +95,26 @@ def _print_report(report: IngestReport) -> None:
     if rows:
         render.table("Rows written (inserted or changed)", ["table", "rows"], sorted(rows.items()))
     else:
-        render.out.print("No rows changed (everything was already stored).")
+        render.out.print(_nothing_written(summary))
     skipped = report.skipped()
     if skipped:
         render.table("Not stored", ["what", "count"], sorted(skipped.items()))
     for outcome in report.failed:
         render.error(outcome.reason or f"{outcome.path}: failed")
+
+
+def _nothing_written(summary: dict[str, int]) -> str:
+    """Why no row changed, in words true for this run."""
+    files, ok, failed = summary["files"], summary["ok"], summary["failed_files"]
+    if files == 0:
+        return "No rows changed: no NZTAB JSON files were found."
+    if ok == 0 and failed == files:
+        return f"Nothing was stored: all {files} file(s) failed (reasons below)."
+    if ok == 0:
+        return "Nothing was stored: no file held data raceday stores (see what was skipped)."
+    if failed:
+        return (
+            f"No rows changed: the {ok} file(s) that loaded were already stored; "
+            f"{failed} failed (reasons below)."
+        )
+    return "No rows changed (everything was already stored)."

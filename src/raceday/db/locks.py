@@ -1,4 +1,10 @@
-"""The registry of PostgreSQL advisory-lock keys raceday takes, so no two features collide."""
+"""The registry of every PostgreSQL advisory lock raceday takes, so no two features collide.
+
+Two key spaces exist in PostgreSQL and never collide with each other: one bigint (`LockKey`,
+one key per exclusive job) and a pair of ints (`LockSpace` as the first int, an object hash as
+the second: one lock per race, per partition being created). SQL that takes a lock (migration
+0003's create_daily_partition) uses the value registered here; a test checks that it does.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import IntEnum
+from uuid import UUID
 
 import psycopg
 
-__all__ = ["LockKey", "session_lock", "try_session_lock"]
+__all__ = ["LockKey", "LockSpace", "race_lock_key", "session_lock", "try_session_lock"]
 
 
 class LockKey(IntEnum):
@@ -18,6 +25,21 @@ class LockKey(IntEnum):
     MIGRATIONS = 0x7261636564610001
     PARTITION_MAINTENANCE = 0x7261636564610002
     EMBEDDED_DATABASE = 0x7261636564610003
+
+
+class LockSpace(IntEnum):
+    """First int of the two-int keys, ASCII tags; the second int names the object."""
+
+    # pg_advisory_xact_lock(RACE, race hash): writers of one race decide in turn.
+    RACE = 0x72616365  # "race"
+    # pg_advisory_xact_lock(PARTITION_DAY, hashtext(child name)) in create_daily_partition():
+    # one creator of a child at a time, from Python, psql or pg_cron alike.
+    PARTITION_DAY = 0x72636164  # "rcad"
+
+
+def race_lock_key(race_id: UUID) -> tuple[int, int]:
+    """(space, object) for pg_advisory_xact_lock; a 32-bit hash collision only serialises."""
+    return int(LockSpace.RACE), int.from_bytes(race_id.bytes[:4], "big", signed=True)
 
 
 @contextmanager

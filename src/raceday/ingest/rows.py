@@ -1,7 +1,11 @@
 """Rows as the writer stores them: one NamedTuple per table, fields named and ordered as columns.
 
+This module is the one definition of each table's columns: a NamedTuple's `_fields` is the column
+list and its annotations give the SQL types (`ingest.tables`), so the statements, COPY and the
+backfill are built from these and can never disagree on names or order. The price types, and
+the columns they are stored in, are defined here once too (`PRICE_TYPES`, `Prices`).
+
 The transform builds these from validated payloads (pure); the writer sends them as they are.
-A NamedTuple's `_fields` is the column list, so the SQL and the row can never disagree on order.
 Columns the database fills (created_at, updated_at, races.start_time_nz, status-change times)
 are not here: writers must leave them alone.
 """
@@ -17,7 +21,8 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 
 __all__ = [
-    "MONEY_ODDS_COLUMNS",
+    "PRICE_COLUMNS",
+    "PRICE_TYPES",
     "RACE_TABLES",
     "DividendRow",
     "EntrantRow",
@@ -25,17 +30,47 @@ __all__ = [
     "ListedRaceRow",
     "MeetingRow",
     "MeetingsBatch",
+    "MoneyFlowRow",
     "MoneyObservation",
+    "OddsHistoryRow",
     "OddsObservation",
     "PoolRow",
     "PositionRow",
+    "Prices",
     "RaceBatch",
     "RaceRow",
     "RaceTiming",
     "RacesListBatch",
     "ResultRow",
     "SummaryRaceRow",
+    "entrant_prices",
+    "price_column",
 ]
+
+# The four prices NZTAB quotes per runner (runners[].odds.*), in the order every tuple of prices
+# here uses. Odds history stores them as rows of `type`; entrants and money_flow_history as the
+# columns `price_column(type)`.
+PRICE_TYPES: tuple[str, ...] = ("fixed_win", "fixed_place", "pool_win", "pool_place")
+
+
+def price_column(price_type: str) -> str:
+    """The column that holds a price of `price_type` (entrants, money_flow_history)."""
+    return f"{price_type}_odds"
+
+
+PRICE_COLUMNS: tuple[str, ...] = tuple(price_column(t) for t in PRICE_TYPES)
+
+
+class Prices(NamedTuple):
+    """An entrant's four prices in one poll (decimal odds; None when not quoted)."""
+
+    fixed_win: Decimal | None
+    fixed_place: Decimal | None
+    pool_win: Decimal | None
+    pool_place: Decimal | None
+
+
+assert Prices._fields == PRICE_TYPES, "Prices and PRICE_TYPES must list the same prices in order"
 
 
 # Every table a race-event payload writes, parents before children.
@@ -250,11 +285,20 @@ class DividendRow(NamedTuple):
     api_generated_time: datetime
 
 
+def entrant_prices(entrant: EntrantRow) -> Prices:
+    return Prices(
+        entrant.fixed_win_odds,
+        entrant.fixed_place_odds,
+        entrant.pool_win_odds,
+        entrant.pool_place_odds,
+    )
+
+
 class OddsObservation(NamedTuple):
     """One price seen at the payload's time; stored only if it differs from the last stored one."""
 
     entrant_id: UUID
-    type: str  # fixed_win | fixed_place | pool_win | pool_place
+    type: str  # one of PRICE_TYPES
     odds: Decimal
 
 
@@ -267,18 +311,66 @@ class MoneyObservation(NamedTuple):
     bet_percentage: Decimal
     win_pool_amount: Decimal | None
     place_pool_amount: Decimal | None
+    prices: Prices
+
+
+class OddsHistoryRow(NamedTuple):
+    """odds_history: a price that changed, at the observation time."""
+
+    entrant_id: UUID
+    event_timestamp: datetime
+    type: str
+    odds: Decimal
+
+
+class MoneyFlowRow(NamedTuple):
+    """money_flow_history: one entrant's money and prices at one observation."""
+
+    entrant_id: UUID
+    race_id: UUID
+    event_timestamp: datetime
+    hold_percentage: Decimal
+    bet_percentage: Decimal
+    win_pool_amount: Decimal | None
+    place_pool_amount: Decimal | None
+    incremental_win_amount: Decimal | None
+    incremental_place_amount: Decimal | None
+    time_to_start: Decimal
+    time_interval: Decimal
+    interval_type: str
     fixed_win_odds: Decimal | None
     fixed_place_odds: Decimal | None
     pool_win_odds: Decimal | None
     pool_place_odds: Decimal | None
 
+    @classmethod
+    def of(
+        cls,
+        batch: RaceBatch,
+        flow: MoneyObservation,
+        incremental_win: Decimal | None,
+        incremental_place: Decimal | None,
+    ) -> MoneyFlowRow:
+        timing = batch.timing
+        return cls(
+            flow.entrant_id,
+            batch.race_id,
+            batch.observed_at,
+            flow.hold_percentage,
+            flow.bet_percentage,
+            flow.win_pool_amount,
+            flow.place_pool_amount,
+            incremental_win,
+            incremental_place,
+            timing.time_to_start,
+            timing.time_interval,
+            timing.interval_type,
+            *flow.prices,  # in PRICE_COLUMNS order (checked below)
+        )
 
-# The odds columns of money_flow_history, in ODDS_TYPES order (fixed_win, fixed_place, ...).
-MONEY_ODDS_COLUMNS: tuple[str, ...] = (
-    "fixed_win_odds",
-    "fixed_place_odds",
-    "pool_win_odds",
-    "pool_place_odds",
+
+assert MoneyFlowRow._fields[-len(PRICE_COLUMNS) :] == PRICE_COLUMNS, (
+    "MoneyFlowRow.of needs them last"
 )
 
 

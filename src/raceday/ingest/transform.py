@@ -21,6 +21,7 @@ from psycopg.types.json import Jsonb
 
 from raceday.errors import PayloadError
 from raceday.ingest.rows import (
+    PRICE_TYPES,
     DividendRow,
     EntrantRow,
     EventMeetingRow,
@@ -37,13 +38,13 @@ from raceday.ingest.rows import (
     RaceTiming,
     ResultRow,
     SummaryRaceRow,
+    entrant_prices,
     jsonb_or_none,
 )
 from raceday.nztab.models import MeetingsList, RaceEvent, RacesList, Runner
 from raceday.nztab.payloads import parse_payload
 
 __all__ = [
-    "ODDS_TYPES",
     "TransformError",
     "interval_type",
     "meetings_batch",
@@ -53,8 +54,6 @@ __all__ = [
     "races_list_batch",
     "timeline_bucket",
 ]
-
-ODDS_TYPES: tuple[str, ...] = ("fixed_win", "fixed_place", "pool_win", "pool_place")
 
 _CENT = Decimal("0.01")
 # Largest magnitude (exclusive) each numeric(p,2) column can hold.
@@ -458,13 +457,7 @@ def _entrant_row(
 
 def _odds_observations(entrants: Iterable[EntrantRow]) -> Iterable[OddsObservation]:
     for entrant in entrants:
-        prices = (
-            entrant.fixed_win_odds,
-            entrant.fixed_place_odds,
-            entrant.pool_win_odds,
-            entrant.pool_place_odds,
-        )
-        for kind, odds in zip(ODDS_TYPES, prices, strict=True):
+        for kind, odds in zip(PRICE_TYPES, entrant_prices(entrant), strict=True):
             if odds is not None:
                 yield OddsObservation(entrant.entrant_id, kind, odds)
 
@@ -500,10 +493,7 @@ def _money_observations(
             )
             if place
             else None,
-            fixed_win_odds=entrant.fixed_win_odds,
-            fixed_place_odds=entrant.fixed_place_odds,
-            pool_win_odds=entrant.pool_win_odds,
-            pool_place_odds=entrant.pool_place_odds,
+            prices=entrant_prices(entrant),
         )
 
 

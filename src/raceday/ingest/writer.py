@@ -15,30 +15,30 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
-from uuid import UUID
 
 import psycopg
+from psycopg import sql as pgsql
 
+from raceday.db.locks import race_lock_key
 from raceday.errors import PayloadError
 from raceday.ingest import statements as sql
-from raceday.ingest.rows import MONEY_ODDS_COLUMNS, MeetingsBatch, RaceBatch, RacesListBatch
+from raceday.ingest.outcomes import WriteResult
+from raceday.ingest.rows import (
+    PRICE_COLUMNS,
+    MeetingsBatch,
+    MoneyFlowRow,
+    RaceBatch,
+    RacesListBatch,
+)
+from raceday.ingest.statements import MONEY_INPUTS
 from raceday.partitions import QuarantineEntry, quarantine
 
-__all__ = ["WriteCounts", "race_lock_key", "write_meetings", "write_race", "write_races_list"]
-
-WriteCounts = Counter[str]  # "<table>" -> rows inserted or changed; "skipped: <reason>" -> count
-
-_RACE_LOCK_CLASS = 0x72616365  # "race": the two-int advisory lock space, apart from LockKey's
-
-
-def race_lock_key(race_id: UUID) -> tuple[int, int]:
-    """(class, object) for pg_advisory_xact_lock; a 32-bit hash collision only serialises."""
-    return _RACE_LOCK_CLASS, int.from_bytes(race_id.bytes[:4], "big", signed=True)
+__all__ = ["race_statements", "write_meetings", "write_race", "write_races_list"]
 
 
 class _Statement(NamedTuple):
     table: str
-    query: str
+    query: pgsql.SQL
     params: Sequence[Any] | dict[str, Any]
 
 
@@ -64,9 +64,9 @@ def _upserts(
         yield _Statement(table, sql.upsert(table, columns, key, mode, len(chunk)), params)
 
 
-def _send(conn: psycopg.Connection, statements: Sequence[_Statement]) -> WriteCounts:
+def _send(conn: psycopg.Connection[Any], statements: Sequence[_Statement]) -> Counter[str]:
     """Send every statement in one pipeline (the caller holds the transaction); count rows."""
-    counts: WriteCounts = Counter()
+    counts: Counter[str] = Counter()
     cursors: list[tuple[str, psycopg.Cursor[Any]]] = []
     with conn.pipeline():
         for statement in statements:
@@ -154,34 +154,33 @@ def _history_statements(batch: RaceBatch, *, out_of_order: bool) -> list[_Statem
         "types": [o.type for o in batch.odds],
         "odds": [o.odds for o in batch.odds],
     }
-    amounts = {
+    flow: dict[str, Any] = {
         "ts": ts,
-        "entrant_ids": [m.entrant_id for m in money],
-        "wins": [m.win_pool_amount for m in money],
-        "places": [m.place_pool_amount for m in money],
-    }
-    flow = amounts | {
         "race_id": batch.race_id,
-        "holds": [m.hold_percentage for m in money],
-        "bets": [m.bet_percentage for m in money],
-        "fixed_wins": [m.fixed_win_odds for m in money],
-        "fixed_places": [m.fixed_place_odds for m in money],
-        "pool_wins": [m.pool_win_odds for m in money],
-        "pool_places": [m.pool_place_odds for m in money],
         "time_to_start": timing.time_to_start,
         "time_interval": timing.time_interval,
         "interval_type": timing.interval_type,
     }
+    # One array per input column, named after it (statements.MONEY_INPUTS).
+    rows = [_money_inputs(m) for m in money]
+    for position, column in enumerate(i.column for i in MONEY_INPUTS):
+        flow[column] = [row[position] for row in rows]
     out: list[_Statement] = []
     if batch.odds:
         out.append(_Statement("odds_history", sql.insert_odds(), odds))
     if money:
         out.append(_Statement("money_flow_history", sql.insert_money_flow(), flow))
     if out_of_order and money:
-        out.append(_Statement("money_flow_history (repriced)", sql.reprice_next_money(), amounts))
+        out.append(_Statement("money_flow_history (repriced)", sql.reprice_next_money(), flow))
     if out_of_order and batch.odds:
         out.append(_Statement("odds_history (re-decided)", sql.fix_next_odds(), odds))
     return out
+
+
+def _money_inputs(m: Any) -> tuple[Any, ...]:
+    """An observation's values in MONEY_INPUTS order (its fields, then its prices as columns)."""
+    values = m._asdict() | dict(zip(PRICE_COLUMNS, m.prices, strict=True))
+    return tuple(values[i.column] for i in MONEY_INPUTS)
 
 
 def quarantine_entries(batch: RaceBatch, reason: str, source: str | None) -> list[QuarantineEntry]:
@@ -206,20 +205,9 @@ def quarantine_entries(batch: RaceBatch, reason: str, source: str | None) -> lis
         QuarantineEntry(
             "money_flow_history",
             {
-                "entrant_id": str(m.entrant_id),
-                "race_id": str(batch.race_id),
-                "event_timestamp": ts.isoformat(),
-                "hold_percentage": str(m.hold_percentage),
-                "bet_percentage": str(m.bet_percentage),
-                "win_pool_amount": _text(m.win_pool_amount),
-                "place_pool_amount": _text(m.place_pool_amount),
-                "time_to_start": str(batch.timing.time_to_start),
-                "time_interval": str(batch.timing.time_interval),
-                "interval_type": batch.timing.interval_type,
-                **{
-                    column: _text(value)
-                    for column, value in zip(MONEY_ODDS_COLUMNS, m[-4:], strict=True)
-                },
+                column: _text(value)
+                for column, value in MoneyFlowRow.of(batch, m, None, None)._asdict().items()
+                if not column.startswith("incremental_")
             },
             reason,
             ts,
@@ -231,17 +219,19 @@ def quarantine_entries(batch: RaceBatch, reason: str, source: str | None) -> lis
 
 
 def _text(value: object) -> str | None:
+    if isinstance(value, datetime):
+        return value.isoformat()
     return None if value is None else str(value)
 
 
 def write_race(
-    conn: psycopg.Connection,
+    conn: psycopg.Connection[Any],
     batch: RaceBatch,
     *,
     quarantine_reason: str | None = None,
     source: str | None = None,
     history: bool = True,
-) -> WriteCounts:
+) -> WriteResult:
     """Write one race in one transaction; on any error nothing of the race is kept.
 
     `conn` must be in autocommit mode (the transaction is opened here). With `quarantine_reason`
@@ -275,12 +265,10 @@ def write_race(
         if quarantine_reason is not None:
             entries = quarantine_entries(batch, quarantine_reason, source)
             counts["partition_quarantine"] += quarantine(conn, entries)
-    for reason, number in batch.skipped.items():
-        counts[f"skipped: {reason}"] += number
-    return counts
+    return WriteResult(counts, Counter(batch.skipped))
 
 
-def write_meetings(conn: psycopg.Connection, batch: MeetingsBatch) -> WriteCounts:
+def write_meetings(conn: psycopg.Connection[Any], batch: MeetingsBatch) -> WriteResult:
     """Meetings and their races in one transaction (newer payloads win, older ones fill gaps)."""
     statements = [
         *_upserts("meetings", batch.meetings, ("meeting_id",), "newer_wins_fill"),
@@ -288,23 +276,18 @@ def write_meetings(conn: psycopg.Connection, batch: MeetingsBatch) -> WriteCount
     ]
     with conn.transaction():
         counts = _send(conn, statements)
-    for reason, number in batch.skipped.items():
-        counts[f"skipped: {reason}"] += number
-    return counts
+    return WriteResult(counts, Counter(batch.skipped))
 
 
-def write_races_list(conn: psycopg.Connection, batch: RacesListBatch) -> WriteCounts:
+def write_races_list(conn: psycopg.Connection[Any], batch: RacesListBatch) -> WriteResult:
     """Apply a races-list page to stored races; races not stored yet are skipped and counted."""
-    if not batch.races:
-        counts: WriteCounts = Counter()
-    else:
+    result = WriteResult(skipped=Counter(batch.skipped))
+    if batch.races:
         columns = [list(column) for column in zip(*batch.races, strict=True)]
         with conn.transaction():
-            counts = _send(conn, [_Statement("races", sql.update_races_from_list(), columns)])
+            result.rows = _send(conn, [_Statement("races", sql.update_races_from_list(), columns)])
             row = conn.execute(sql.unknown_races(), [columns[0]]).fetchone()
         unknown = int(row[0]) if row else 0
         if unknown:
-            counts["skipped: race not stored yet (ingest its meeting first)"] += unknown
-    for reason, number in batch.skipped.items():
-        counts[f"skipped: {reason}"] += number
-    return counts
+            result.skipped["race not stored yet (ingest its meeting first)"] += unknown
+    return result

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from raceday.db.locks import LockKey, session_lock
-from raceday.db.target import connect
+from raceday.db.pool import connect
 
 config = context.config
 url: str = config.attributes["database_url"]
@@ -37,7 +37,7 @@ def _record_step(*, step: Any, **_: Any) -> None:
 def run_migrations_online() -> None:
     engine = create_engine(
         "postgresql+psycopg://",
-        creator=lambda: connect(url, application_name="raceday-migrate"),
+        creator=lambda: connect(url, autocommit=False, application_name="raceday-migrate"),
         poolclass=NullPool,
     )
     with engine.connect() as connection:

@@ -54,6 +54,7 @@ class DdlOutcome:
     detail: str = ""
     attempts: int = 1
     duration_ms: float = 0.0
+    rows: int | None = None  # rows the retired child held (retire/finalize steps)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -64,6 +65,7 @@ class DdlOutcome:
             "detail": self.detail,
             "attempts": self.attempts,
             "duration_ms": round(self.duration_ms, 2),
+            "rows": self.rows,
         }
 
 

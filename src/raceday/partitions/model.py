@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from raceday.racing_day import DEFAULT_ZONE, resolve_zone
@@ -20,6 +20,8 @@ __all__ = [
     "WRONG_BOUNDS",
     "CreateStep",
     "FinalizeStep",
+    "Island",
+    "KeptPartition",
     "ObservedPartition",
     "Plan",
     "Policy",
@@ -167,12 +169,16 @@ class CreateStep:
 
 @dataclass(frozen=True, slots=True)
 class RetireStep:
-    """Detach child `name` concurrently, then drop it unless keep_table."""
+    """Detach child `name` concurrently, then drop it unless keep_table.
+
+    `rows` is how many rows the child holds (counted by the I/O layer; None when not counted):
+    what retiring it costs, shown before it happens and logged when it does."""
 
     parent: str
     day: date
     name: str
     keep_table: bool
+    rows: int | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -180,6 +186,7 @@ class RetireStep:
             "day": self.day.isoformat(),
             "name": self.name,
             "keep_table": self.keep_table,
+            "rows": self.rows,
         }
 
 
@@ -191,9 +198,55 @@ class FinalizeStep:
     parent: str
     name: str
     keep_table: bool = True
+    rows: int | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return {"parent": self.parent, "name": self.name, "keep_table": self.keep_table}
+        return {
+            "parent": self.parent,
+            "name": self.name,
+            "keep_table": self.keep_table,
+            "rows": self.rows,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class KeptPartition:
+    """A child retention would retire by age, left alone because its day is kept."""
+
+    parent: str
+    day: date
+    name: str
+    reason: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "parent": self.parent,
+            "day": self.day.isoformat(),
+            "name": self.name,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Island:
+    """A run of consecutive racing days with partitions, apart from the live window (yesterday
+    to the end of the runway): history kept on purpose, such as a backfill. Information, not a
+    problem: the days between it and the window were never needed."""
+
+    parent: str
+    first_day: date
+    last_day: date
+    partitions: int
+    kept_days: int  # how many of its days are kept from retention
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "parent": self.parent,
+            "first_day": self.first_day.isoformat(),
+            "last_day": self.last_day.isoformat(),
+            "partitions": self.partitions,
+            "kept_days": self.kept_days,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +259,12 @@ class Plan:
     retire: tuple[RetireStep, ...]
     finalize: tuple[FinalizeStep, ...]
     problems: tuple[Problem, ...]
+    kept: tuple[KeptPartition, ...] = ()
+
+    @property
+    def retiring(self) -> tuple[RetireStep | FinalizeStep, ...]:
+        """Every step that takes a child (and its rows) away."""
+        return (*self.retire, *self.finalize)
 
     @property
     def is_empty(self) -> bool:
@@ -220,5 +279,14 @@ class Plan:
             "create": [step.to_dict() for step in self.create],
             "retire": [step.to_dict() for step in self.retire],
             "finalize": [step.to_dict() for step in self.finalize],
+            "kept": [kept.to_dict() for kept in self.kept],
             "problems": [problem.to_dict() for problem in self.problems],
         }
+
+    def with_rows(self, rows: dict[str, int]) -> Plan:
+        """The plan with each retire and finalize step's row count filled from `rows`."""
+        return replace(
+            self,
+            retire=tuple(replace(s, rows=rows.get(s.name)) for s in self.retire),
+            finalize=tuple(replace(s, rows=rows.get(s.name)) for s in self.finalize),
+        )

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import replace
-from datetime import date
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
-from raceday.partitions.calendar import required_days, retirement_cutoff
+from raceday.partitions.calendar import before_live_window, required_days, retirement_cutoff
 from raceday.partitions.model import (
     OVERLAP,
     CreateStep,
     FinalizeStep,
+    KeptPartition,
     ObservedPartition,
     Plan,
     Policy,
@@ -21,7 +22,7 @@ from raceday.partitions.naming import parse_partition_name, partition_name
 from raceday.partitions.verify import find_problems, span
 from raceday.racing_day import day_bounds, day_start, format_bound, resolve_zone
 
-__all__ = ["make_plan"]
+__all__ = ["RetirementRequest", "make_plan", "plan_retirement"]
 
 
 def make_plan(
@@ -29,22 +30,25 @@ def make_plan(
     policy: Policy,
     parents: Iterable[str],
     observed: Iterable[ObservedPartition],
-    extra_days: Iterable[date] = (),
+    kept_days: Mapping[date, str] | None = None,
     expected_index_names: Callable[[str], set[str]] | None = None,
 ) -> Plan:
     """The steps that bring every parent to the policy for `today`, ordered by (parent, day).
 
-    Creates each required or extra day whose child is missing; retires attached children whose
-    day is before the retention cutoff; finishes interrupted detaches of such children. The
+    Creates each required day whose child is missing; retires attached children whose day is
+    before the retention cutoff, unless the day is in `kept_days` (day -> why it is kept; those
+    are listed in `plan.kept` instead); finishes interrupted detaches of such children. The
     plan's problems are those that would remain after its steps ran: what needs a person.
+    Nothing but retention ever retires: a day is never dropped for lying outside the window.
     """
     catalog = list(observed)
-    extra = frozenset(extra_days)
-    days = sorted(set(required_days(today, policy)) | extra)
+    kept = dict(kept_days or {})
+    days = required_days(today, policy)
     cutoff = retirement_cutoff(today, policy)
     creates: list[CreateStep] = []
     retires: list[RetireStep] = []
     finals: list[FinalizeStep] = []
+    held: list[KeptPartition] = []
     problems: list[Problem] = []
 
     for parent in sorted(set(parents)):
@@ -54,8 +58,10 @@ def make_plan(
         parent_retires: list[RetireStep] = []
         parent_finals: list[FinalizeStep] = []
         if cutoff is not None:
-            for table, day in _retirable(parent, mine, cutoff, extra, policy):
-                if table.detach_pending:
+            for table, day in _retirable(parent, mine, cutoff, policy):
+                if day in kept:
+                    held.append(KeptPartition(parent, day, table.name, kept[day]))
+                elif table.detach_pending:
                     parent_finals.append(FinalizeStep(parent, table.name, policy.keep_detached))
                 else:
                     parent_retires.append(RetireStep(parent, day, table.name, policy.keep_detached))
@@ -66,7 +72,15 @@ def make_plan(
         problems += blocked
         problems += find_problems(parent, after, policy, today, expected_index_names)
 
-    return Plan(today, policy, tuple(creates), tuple(retires), tuple(finals), tuple(problems))
+    return Plan(
+        today,
+        policy,
+        tuple(creates),
+        tuple(retires),
+        tuple(finals),
+        tuple(problems),
+        tuple(sorted(held, key=lambda k: (k.parent, k.day))),
+    )
 
 
 def _creates(
@@ -112,7 +126,6 @@ def _retirable(
     parent: str,
     mine: list[ObservedPartition],
     cutoff: date,
-    extra: frozenset[date],
     policy: Policy,
 ) -> list[tuple[ObservedPartition, date]]:
     """Attached children of ours whose day and whole range lie before the cutoff."""
@@ -124,8 +137,8 @@ def _retirable(
         if not in_parent or parsed is None or parsed[0] != parent:
             continue  # never touch a table we did not name
         day = parsed[1]
-        if day >= cutoff or day in extra:
-            continue  # days asked for explicitly (a backfill) are kept for this run
+        if day >= cutoff:
+            continue
         # The name alone is not trusted: a misnamed child could hold today's rows.
         if table.upper is None or table.upper > cutoff_start:
             continue
@@ -159,3 +172,49 @@ def _after(
             )
         )
     return after
+
+
+@dataclass(frozen=True, slots=True)
+class RetirementRequest:
+    """What `raceday partitions retire` would do: the steps, and the days it refuses to touch
+    because they are in the live window (yesterday or later: they receive rows now)."""
+
+    retire: tuple[RetireStep, ...]
+    finalize: tuple[FinalizeStep, ...]
+    refused: tuple[date, ...]
+
+
+def plan_retirement(
+    today: date,
+    policy: Policy,
+    parents: Iterable[str],
+    observed: Iterable[ObservedPartition],
+    days: Iterable[date],
+) -> RetirementRequest:
+    """Retire the children of `days` on request, kept or not, whatever their age.
+
+    Days of the live window are refused. Only children named and bounded as one of the
+    requested racing days are touched, as in retention.
+    """
+    catalog = list(observed)
+    requested = set(days)
+    old = {d for d in requested if before_live_window(d, today)}
+    retires: list[RetireStep] = []
+    finals: list[FinalizeStep] = []
+    if old:
+        # Every requested day ends before this cutoff; only the requested ones are taken.
+        cutoff = max(old) + timedelta(days=1)
+        for parent in sorted(set(parents)):
+            mine = [t for t in catalog if t.parent == parent]
+            for table, day in _retirable(parent, mine, cutoff, policy):
+                if day not in old:
+                    continue
+                if table.detach_pending:
+                    finals.append(FinalizeStep(parent, table.name, policy.keep_detached))
+                else:
+                    retires.append(RetireStep(parent, day, table.name, policy.keep_detached))
+    return RetirementRequest(
+        tuple(sorted(retires, key=lambda s: (s.parent, s.day))),
+        tuple(sorted(finals, key=lambda s: (s.parent, s.name))),
+        tuple(sorted(requested - old)),
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -10,10 +10,17 @@ import psycopg
 
 from raceday.config import Settings
 from raceday.partitions.catalog import index_expectation, read_config, read_observed
+from raceday.partitions.kept import read_kept_days
 from raceday.partitions.maintain import policy_from
-from raceday.partitions.model import Problem
+from raceday.partitions.model import Island, Problem
 from raceday.partitions.naming import parse_partition_name
-from raceday.partitions.verify import MIN_RUNWAY_DAYS, find_problems, runway_days, serving_children
+from raceday.partitions.verify import (
+    MIN_RUNWAY_DAYS,
+    find_islands,
+    find_problems,
+    runway_days,
+    serving_children,
+)
 
 __all__ = ["ParentStatus", "PartitionStatus", "read_status"]
 
@@ -27,6 +34,7 @@ class ParentStatus:
     oldest_day: date | None
     newest_day: date | None
     problems: tuple[Problem, ...]
+    islands: tuple[Island, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -37,6 +45,7 @@ class ParentStatus:
             "oldest_day": self.oldest_day.isoformat() if self.oldest_day else None,
             "newest_day": self.newest_day.isoformat() if self.newest_day else None,
             "problems": [p.to_dict() for p in self.problems],
+            "islands": [i.to_dict() for i in self.islands],
         }
 
 
@@ -47,8 +56,8 @@ class PartitionStatus:
     quarantine_rows: int
     last_run: dict[str, Any] | None
     last_success_at: datetime | None
+    kept_days: tuple[date, ...] = ()
     min_runway_days: int = MIN_RUNWAY_DAYS
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def runway_days(self) -> int:
@@ -58,6 +67,10 @@ class PartitionStatus:
     @property
     def problems(self) -> list[Problem]:
         return [problem for parent in self.parents for problem in parent.problems]
+
+    @property
+    def islands(self) -> list[Island]:
+        return [island for parent in self.parents for island in parent.islands]
 
     @property
     def runway_ok(self) -> bool:
@@ -77,17 +90,21 @@ class PartitionStatus:
             "quarantine_rows": self.quarantine_rows,
             "last_run": self.last_run,
             "last_success_at": self.last_success_at.isoformat() if self.last_success_at else None,
+            "kept_days": [d.isoformat() for d in self.kept_days],
             "parents": [p.to_dict() for p in self.parents],
             "problems": [p.to_dict() for p in self.problems],
+            "islands": [i.to_dict() for i in self.islands],
         }
 
 
-def read_status(conn: psycopg.Connection, settings: Settings, today: date) -> PartitionStatus:
+def read_status(conn: psycopg.Connection[Any], settings: Settings, today: date) -> PartitionStatus:
+    """The partitions' health for racing day `today`; reads only."""
     config = read_config(conn)
     parents = [c.parent for c in config]
     observed = read_observed(conn, parents)
     expected = index_expectation(conn, parents, observed)
     policy = policy_from(settings)
+    kept = read_kept_days(conn)
     summaries = []
     for row in config:
         mine = [o for o in observed if o.parent == row.parent]
@@ -106,6 +123,7 @@ def read_status(conn: psycopg.Connection, settings: Settings, today: date) -> Pa
                 days[0] if days else None,
                 days[-1] if days else None,
                 tuple(problems),
+                tuple(find_islands(row.parent, mine, policy, today, kept)),
             )
         )
     quarantine = conn.execute("select count(*) from partition_quarantine").fetchone()
@@ -140,4 +158,5 @@ def read_status(conn: psycopg.Connection, settings: Settings, today: date) -> Pa
         int(quarantine[0]) if quarantine else 0,
         last_run,
         success[0] if success else None,
+        tuple(sorted(kept)),
     )

@@ -1,4 +1,10 @@
-"""Pure checks of one parent's observed partitions against the racing-day calendar."""
+"""Pure checks of one parent's observed partitions against the racing-day calendar.
+
+Problems are what needs a person: a day missing inside the live window (yesterday to the end of
+the runway), overlaps, bounds off the calendar, stray or loose tables, missing indexes, pending
+detaches, a short runway. Runs of days apart from the window (a backfill of last season, kept
+from retention) are *islands*: reported as information, never as a gap.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from raceday.partitions.calendar import retirement_cutoff
+from raceday.partitions.calendar import live_window, retirement_cutoff
 from raceday.partitions.model import (
     GAP,
     LOW_RUNWAY,
@@ -17,11 +23,12 @@ from raceday.partitions.model import (
     PENDING_DETACH,
     UNEXPECTED_CHILD,
     WRONG_BOUNDS,
+    Island,
     ObservedPartition,
     Policy,
     Problem,
 )
-from raceday.partitions.naming import parse_partition_name
+from raceday.partitions.naming import parse_partition_name, partition_name
 from raceday.racing_day import (
     DEFAULT_ZONE,
     day_bounds,
@@ -31,7 +38,14 @@ from raceday.racing_day import (
     resolve_zone,
 )
 
-__all__ = ["MIN_RUNWAY_DAYS", "find_problems", "runway_days", "serving_children", "span"]
+__all__ = [
+    "MIN_RUNWAY_DAYS",
+    "find_islands",
+    "find_problems",
+    "runway_days",
+    "serving_children",
+    "span",
+]
 
 # Fewer future days than this and one missed midnight run would leave rows without a partition.
 MIN_RUNWAY_DAYS = 2
@@ -128,7 +142,8 @@ def find_problems(
                 problems.append(
                     Problem(MISSING_INDEX, parent, child.name, "missing " + ", ".join(missing))
                 )
-    problems.extend(_gaps_and_overlaps(parent, serving))
+    problems.extend(_window_gaps(parent, serving, _window(today, policy, tz), tz))
+    problems.extend(_overlaps(parent, serving))
 
     runway = runway_days(mine, today, tz)
     if runway < MIN_RUNWAY_DAYS:
@@ -211,25 +226,57 @@ def _calendar_day(child: ObservedPartition, tz: ZoneInfo) -> date | None:
     return day if day_bounds(day, tz) == (child.lower, child.upper) else None
 
 
-def _gaps_and_overlaps(parent: str, serving: list[ObservedPartition]) -> list[Problem]:
-    """GAP where consecutive children do not meet, OVERLAP where they share instants."""
+def _window(today: date, policy: Policy, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """[start, end) of the live window as instants."""
+    first, last = live_window(today, policy)
+    return day_start(first, tz), day_start(last + timedelta(days=1), tz)
+
+
+def _window_gaps(
+    parent: str, serving: list[ObservedPartition], window: tuple[datetime, datetime], tz: ZoneInfo
+) -> list[Problem]:
+    """GAP for every stretch of the live window that no child covers; holes outside the window
+    (between an island and the window) are not problems."""
+    start, end = window
+    problems: list[Problem] = []
+
+    def hole(lower: datetime, upper: datetime, name: str, where: str) -> None:
+        lower, upper = max(lower, start), min(upper, end)
+        if lower < upper:
+            problems.append(
+                Problem(
+                    GAP, parent, name, f"nothing covers [{_show(lower)}, {_show(upper)}) {where}"
+                )
+            )
+
+    reach_name: str | None = None
+    reach = _MIN
+    for child in serving:
+        lower, upper = span(child)
+        if lower > reach:
+            where = (
+                f"between {reach_name} and {child.name}" if reach_name else f"before {child.name}"
+            )
+            hole(reach, lower, child.name, f"of the live window, {where}")
+        if upper > reach:
+            reach_name, reach = child.name, upper
+    if reach < end:
+        # Named after the first day missing: no child follows the hole to name it by.
+        first_missing = partition_name(parent, racing_day_of(max(reach, start), tz))
+        where = f"after {reach_name}" if reach_name else "(no partition at all)"
+        hole(reach, _MAX, first_missing, f"of the live window, {where}")
+    return problems
+
+
+def _overlaps(parent: str, serving: list[ObservedPartition]) -> list[Problem]:
+    """OVERLAP where consecutive children share instants."""
     problems: list[Problem] = []
     if not serving:
         return problems
     reach_name, reach = serving[0].name, span(serving[0])[1]
     for child in serving[1:]:
         lower, upper = span(child)
-        if lower > reach:
-            problems.append(
-                Problem(
-                    GAP,
-                    parent,
-                    child.name,
-                    f"nothing covers [{_show(reach)}, {_show(lower)}) between {reach_name} "
-                    f"and {child.name}",
-                )
-            )
-        elif lower < reach:
+        if lower < reach:
             problems.append(
                 Problem(
                     OVERLAP,
@@ -241,6 +288,43 @@ def _gaps_and_overlaps(parent: str, serving: list[ObservedPartition]) -> list[Pr
         if upper > reach:
             reach_name, reach = child.name, upper
     return problems
+
+
+def find_islands(
+    parent: str,
+    observed: Iterable[ObservedPartition],
+    policy: Policy,
+    today: date,
+    kept_days: Iterable[date] = (),
+) -> list[Island]:
+    """Runs of consecutive partitions of `parent` that do not reach into the live window."""
+    tz = resolve_zone(policy.zone)
+    start, end = _window(today, policy, tz)
+    kept = frozenset(kept_days)
+    runs: list[list[ObservedPartition]] = []
+    reach = _MIN
+    for child in serving_children(o for o in observed if o.parent == parent):
+        lower, upper = span(child)
+        if not runs or lower > reach:
+            runs.append([])
+        runs[-1].append(child)
+        reach = max(reach, upper)
+    islands = []
+    for run in runs:
+        lower, upper = span(run[0])[0], max(span(c)[1] for c in run)
+        if start < upper and lower < end:
+            continue  # reaches into the window: live history, not an island
+        days = {d for c in run if (parsed := parse_partition_name(c.name)) and (d := parsed[1])}
+        islands.append(
+            Island(
+                parent,
+                min(days) if days else racing_day_of(lower, tz),
+                max(days) if days else racing_day_of(upper - timedelta(microseconds=1), tz),
+                len(run),
+                len(days & kept),
+            )
+        )
+    return islands
 
 
 def _show(instant: datetime) -> str:
