@@ -15,7 +15,7 @@ STAMP := $(VENV)/.raceday-installed
 .PHONY: run test test-db lint clean help
 
 help:
-	@echo "make run      migrate the database (embedded unless DATABASE_URL is set), ingest a demo day, show it"
+	@echo "make run      migrate the database (embedded unless DATABASE_URL is set), ingest today's demo day, show it"
 	@echo "make test     run the whole test suite (embedded PostgreSQL unless DATABASE_URL is set)"
 	@echo "make test-db  run only the database tests (e.g. against DATABASE_URL)"
 
@@ -26,14 +26,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $(STAMP)
 
-DEMO := $(VENV)/demo-day
+DEMO ?= $(VENV)/demo-day
 
+# Today's synthetic racing day (a fresh folder each time), stored, shown, and the partitions checked.
 run: $(STAMP)
 	$(BIN)/raceday db upgrade
 	$(BIN)/raceday partitions apply
+	rm -rf $(DEMO)
 	$(BIN)/raceday demo generate $(DEMO) --meetings 2 --polls 8
 	$(BIN)/raceday ingest $(DEMO)
 	$(BIN)/raceday db summary
+	$(BIN)/raceday partitions verify
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

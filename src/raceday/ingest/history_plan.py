@@ -11,9 +11,11 @@ backfill with the same polls ingested one by one.
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -98,6 +100,37 @@ def plan_history(
     # Rows at a poll's own time are final once planned (later polls only re-decide rows at a
     # later observation); rows a fix-up adds may be re-decided again, so they are kept by key.
     fixups: dict[tuple[int, str, datetime], OddsHistoryRow] = {}
+    with _live_objects_exempt_from_gc():
+        _plan_in_time_order(plan, fixups, batches, rows, seen)
+    plan.odds_rows.extend(fixups.values())
+    return plan
+
+
+@contextmanager
+def _live_objects_exempt_from_gc() -> Iterator[None]:
+    """Leave the objects that exist now (the polls being planned) out of the collector's scans.
+
+    Planning a chunk allocates ~10^5 rows, enough to trigger full collections, and each full
+    collection walks every object the chunk's polls hold (~4*10^5): measured on a 1,024-poll
+    chunk, planning took 0.45 s with the collector as usual, 0.11 s with the objects frozen,
+    0.09 s with the collector switched off. `gc.freeze` does not switch the collector off:
+    other threads' garbage is still collected meanwhile; frozen objects are only exempt from
+    scans until `unfreeze`, which returns them to the oldest generation.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _plan_in_time_order(
+    plan: HistoryPlan,
+    fixups: dict[tuple[int, str, datetime], OddsHistoryRow],
+    batches: Sequence[RaceBatch],
+    rows: dict[tuple[int, str], list[tuple[datetime, Decimal, bool]]],
+    seen: dict[int, list[tuple[datetime, Decimal | None, Decimal | None, Prices]]],
+) -> None:
     for batch in sorted(batches, key=lambda b: (b.observed_at, str(b.race_id))):
         ts = batch.observed_at
         since, until = ts - LOOKBACK, ts + LOOKBACK
@@ -121,8 +154,6 @@ def plan_history(
                 line.insert(at, (ts, obs.odds, False))  # final, as stored rows are
             if late:
                 _refit_next(plan, fixups, line, observations, obs, ts, until)
-    plan.odds_rows.extend(fixups.values())
-    return plan
 
 
 def _plan_money(
