@@ -18,6 +18,7 @@ help:
 	@echo "make run      migrate the database (embedded unless DATABASE_URL is set), ingest today's demo day, show it"
 	@echo "make test     run the whole test suite (embedded PostgreSQL unless DATABASE_URL is set)"
 	@echo "make test-db  run only the database tests (e.g. against DATABASE_URL)"
+	@echo "make lint     ruff (lint and format) and mypy --strict"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "raceday needs Python >= 3.11; set PYTHON=python3.11")'
@@ -43,6 +44,12 @@ test: $(STAMP)
 
 test-db: $(STAMP)
 	$(BIN)/python -m pytest -m db
+
+lint: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[lint]'
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -126,3 +126,12 @@ def test_ensure_backfills_a_historical_range(
 )
 def test_bad_dates_are_usage_errors(args: tuple[str, ...], database_url: str) -> None:
     assert main([*args, "--database-url", database_url]) == 2
+
+
+@pytest.mark.parametrize("command", ["plan", "apply", "status", "verify", "watch"])
+def test_partition_commands_refuse_a_database_without_the_schema(
+    command: str, empty_database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["partitions", command, "--database-url", empty_database_url]) == 1
+    err = capsys.readouterr().err
+    assert "no raceday schema" in err and "raceday db upgrade" in err

@@ -3,15 +3,17 @@ by many threads through one pool."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from datetime import date
 from typing import Any
 
 import psycopg
 import pytest
+from psycopg.conninfo import conninfo_to_dict
 
 from raceday.config import load_settings
-from raceday.db import borrow, connect, open_pool
+from raceday.db import borrow, connect, open_async_pool, open_pool
 from raceday.db.locks import LockSpace
 from raceday.demo import generate_day
 from raceday.errors import DatabaseError
@@ -28,6 +30,23 @@ def test_pooled_connections_are_autocommit_utc_and_named(database_url: str) -> N
         assert conn.autocommit
         assert conn.execute("show timezone").fetchone() == ("UTC",)
         assert conn.execute("show application_name").fetchone() == ("raceday-test-pool",)
+
+
+def test_pools_are_built_from_settings_sync_and_async(database_url: str) -> None:
+    settings = load_settings(database_url=database_url)
+    with open_pool(settings, name="raceday-test-pool") as pool, borrow(pool) as conn:
+        assert conn.execute("select current_database()").fetchone() == (
+            conninfo_to_dict(database_url)["dbname"],
+        )
+
+    async def ask() -> tuple[Any, ...] | None:
+        pool = await open_async_pool(settings, name="raceday-test-async")
+        async with pool, pool.connection() as conn:
+            assert conn.autocommit
+            cur = await conn.execute("show timezone")
+            return await cur.fetchone()
+
+    assert asyncio.run(ask()) == ("UTC",)
 
 
 def test_borrow_refuses_a_connection_the_library_cannot_use(database_url: str) -> None:

@@ -11,7 +11,7 @@ import psycopg
 
 from raceday.cli import render
 from raceday.config import Settings, load_settings
-from raceday.db import Database, connect, resolve_database
+from raceday.db import Database, connect, require_head, resolve_database
 
 __all__ = ["connection", "open_database", "settings_from"]
 
@@ -32,9 +32,15 @@ def open_database(settings: Settings) -> Database:
 
 @contextmanager
 def connection(
-    settings: Settings, *, application_name: str = "raceday-cli"
+    settings: Settings, *, application_name: str = "raceday-cli", needed_by: str | None = None
 ) -> Iterator[psycopg.Connection[Any]]:
-    """A connection to the configured database for one command (autocommit, session zone UTC)."""
+    """A connection to the configured database for one command (autocommit, session zone UTC).
+
+    With `needed_by` (the command's name) the schema must be at head: a database behind or
+    ahead of this code is refused with a message saying which, before anything is read.
+    """
     database = open_database(settings)
     with connect(database.url, application_name=application_name) as conn:
+        if needed_by is not None:
+            require_head(conn, needed_by=needed_by)
         yield conn

@@ -22,9 +22,7 @@ def generate(
     folder: Annotated[Path, typer.Argument(help="Folder to write the JSON files into (created).")],
     day: Annotated[
         str | None,
-        typer.Option(
-            help="NZ racing day, YYYY-MM-DD.", show_default="today in RACEDAY_TIMEZONE"
-        ),
+        typer.Option(help="NZ racing day, YYYY-MM-DD.", show_default="today in RACEDAY_TIMEZONE"),
     ] = None,
     meetings: Annotated[int, typer.Option(min=1, max=200, help="Meetings on the day.")] = 2,
     races_per_meeting: Annotated[int, typer.Option(min=1, max=20, help="Races per meeting.")] = 8,

@@ -11,7 +11,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from raceday.cli import render
 from raceday.cli.context import connection, settings_from
 from raceday.cli.options import DatabaseUrlOption, JsonOption
-from raceday.db import require_head
 from raceday.ingest import FileOutcome, Ingestor, IngestReport, discover_files, ingest_files
 
 __all__ = ["ingest"]
@@ -48,8 +47,7 @@ def ingest(
     """
     settings = settings_from(database_url)
     files = discover_files(paths)
-    with connection(settings, application_name="raceday-ingest") as conn:
-        require_head(conn, needed_by="ingest")
+    with connection(settings, application_name="raceday-ingest", needed_by="ingest") as conn:
         report = _run_with_progress(
             Ingestor(conn, settings),
             files,

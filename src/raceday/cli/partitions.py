@@ -12,7 +12,7 @@ from raceday.cli.context import connection, open_database, settings_from
 from raceday.cli.options import DatabaseUrlOption, JsonOption
 from raceday.clock import SystemClock
 from raceday.config import Settings
-from raceday.db import open_pool
+from raceday.db import open_pool, require_head
 from raceday.logs import configure_logging
 from raceday.metrics import observe_maintenance, observe_status
 from raceday.partitions import (
@@ -102,7 +102,7 @@ def plan(
     """
     settings = settings_from(database_url)
     day = _today(today, settings)
-    with connection(settings) as conn:
+    with connection(settings, needed_by="partitions plan") as conn:
         the_plan = build_plan(conn, settings, day)
     if json:
         render.emit_json(the_plan.to_dict())
@@ -179,7 +179,9 @@ def apply(
     """
     settings = settings_from(database_url)
     configure_logging(settings.log_format, settings.log_level)
-    with connection(settings, application_name="raceday-partitions") as conn:
+    with connection(
+        settings, application_name="raceday-partitions", needed_by="partitions apply"
+    ) as conn:
         result = run_maintenance(
             conn,
             settings,
@@ -192,10 +194,10 @@ def apply(
         raise typer.Exit(1)
 
 
-def _status(database_url: str | None, today: str | None) -> PartitionStatus:
+def _status(database_url: str | None, today: str | None, command: str) -> PartitionStatus:
     settings = settings_from(database_url)
     day = _today(today, settings)
-    with connection(settings) as conn:
+    with connection(settings, needed_by=f"partitions {command}") as conn:
         status = read_status(conn, settings, day)
     observe_status(status)
     return status
@@ -221,7 +223,7 @@ def status(
 
     Example: raceday partitions status --json
     """
-    state = _status(database_url, today)
+    state = _status(database_url, today, "status")
     last_failed = bool(state.last_run and state.last_run.get("status") == "failed")
     if json:
         render.emit_json(state.to_dict())
@@ -276,7 +278,7 @@ def verify(
 
     Example: raceday partitions verify
     """
-    state = _status(database_url, today)
+    state = _status(database_url, today, "verify")
     problems = [p.to_dict() for p in state.problems]
     if json:
         render.emit_json(
@@ -336,7 +338,9 @@ def ensure(
     days = _range(from_day, to_day)
     settings = settings_from(database_url)
     configure_logging(settings.log_format, settings.log_level)
-    with connection(settings, application_name="raceday-partitions") as conn:
+    with connection(
+        settings, application_name="raceday-partitions", needed_by="partitions ensure"
+    ) as conn:
         result = ensure_days(conn, settings, days)
     _report_ensure(result, json)
     if not result.ok:
@@ -364,7 +368,9 @@ def retire(
     days = _range(from_day, to_day)
     settings = settings_from(database_url)
     configure_logging(settings.log_format, settings.log_level)
-    with connection(settings, application_name="raceday-partitions") as conn:
+    with connection(
+        settings, application_name="raceday-partitions", needed_by="partitions retire"
+    ) as conn:
         result = retire_days(conn, settings, days, execute=yes)
     if yes:
         observe_maintenance(result)
@@ -408,6 +414,8 @@ def watch(
     database = open_database(settings)
     configure_logging(settings.log_format, settings.log_level)
     with open_pool(database.url, name="raceday-watch", max_size=2) as pool:
+        with pool.connection() as conn:
+            require_head(conn, needed_by="partitions watch")
         runtime = Runtime(settings, metrics_port=metrics_port)
         loop = MaintenanceLoop(pool, settings, on_result=lambda r: _report_run(r, json=False))
         loop.run("startup")

@@ -120,7 +120,11 @@ def _ensure_database(server: EmbeddedServer) -> None:
             "select 1 from pg_database where datname = %s", (EMBEDDED_DATABASE,)
         ).fetchone()
         if not exists:
-            conn.execute(f'create database "{EMBEDDED_DATABASE}"')
+            conn.execute(
+                psycopg.sql.SQL("create database {}").format(
+                    psycopg.sql.Identifier(EMBEDDED_DATABASE)
+                )
+            )
 
 
 def stop_embedded(home: Path) -> EmbeddedServer | None:

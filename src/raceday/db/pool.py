@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from raceday.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from raceday.config import Settings
 
 __all__ = [
     "ConnectionSource",
@@ -72,28 +75,46 @@ def connect(
         raise _unreachable(url, exc) from exc
 
 
+def _url_of(where: Settings | str) -> str:
+    if isinstance(where, str):
+        return where
+    from raceday.db.target import resolve_database  # target imports redact from here
+
+    return resolve_database(where).url
+
+
+def _pool_options(name: str, min_size: int, max_size: int, timeout_s: float) -> dict[str, Any]:
+    # Opened by the caller once built (open=False): psycopg_pool deprecates opening in __init__.
+    return {
+        "kwargs": connection_options(name),
+        "min_size": min_size,
+        "max_size": max_size,
+        "timeout": timeout_s,
+        "name": name,
+        "open": False,
+    }
+
+
 def open_pool(
-    url: str,
+    where: Settings | str,
     *,
     name: str = "raceday",
     min_size: int = 1,
     max_size: int = 4,
     timeout_s: float = 30.0,
 ) -> ConnectionPool[Any]:
-    """An open pool of raceday connections; close it (or use it as a context manager) when done.
+    """An open pool of raceday connections to `where` (the database of the settings — the
+    embedded server when no DATABASE_URL is set — or a URL); close it (or use it as a context
+    manager) when done.
 
     A connection is checked before it is handed out, so a pool outlives a database restart.
     Raises DatabaseError when no first connection can be made within `timeout_s`.
     """
+    url = _url_of(where)
     pool: ConnectionPool[Any] = ConnectionPool(
         url,
-        kwargs=connection_options(name),
-        min_size=min_size,
-        max_size=max_size,
-        timeout=timeout_s,
-        name=name,
         check=ConnectionPool.check_connection,
-        open=False,
+        **_pool_options(name, min_size, max_size, timeout_s),
     )
     pool.open()
     try:
@@ -105,7 +126,7 @@ def open_pool(
 
 
 async def open_async_pool(
-    url: str,
+    where: Settings | str,
     *,
     name: str = "raceday",
     min_size: int = 1,
@@ -113,15 +134,11 @@ async def open_async_pool(
     timeout_s: float = 30.0,
 ) -> AsyncConnectionPool[Any]:
     """The async twin of `open_pool`, for callers that are async (the API)."""
+    url = _url_of(where)
     pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
         url,
-        kwargs=connection_options(name),
-        min_size=min_size,
-        max_size=max_size,
-        timeout=timeout_s,
-        name=name,
         check=AsyncConnectionPool.check_connection,
-        open=False,
+        **_pool_options(name, min_size, max_size, timeout_s),
     )
     await pool.open()
     try:

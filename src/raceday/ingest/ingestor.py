@@ -97,20 +97,17 @@ class Ingestor:
                     written,
                     quarantined=quarantined,
                 )
-            if isinstance(payload, MeetingsList):
-                meetings = meetings_batch(payload)
+            if isinstance(payload, MeetingsList | RacesList):
                 with borrow(self.source) as conn:
-                    written = write_meetings(conn, meetings)
-                return IngestOutcome(
-                    kind, IngestStatus.OK, frozenset(r.race_id for r in meetings.races), written
-                )
-            if isinstance(payload, RacesList):
-                races = races_list_batch(payload)
-                with borrow(self.source) as conn:
-                    written = write_races_list(conn, races)
-                return IngestOutcome(
-                    kind, IngestStatus.OK, frozenset(r.race_id for r in races.races), written
-                )
+                    if isinstance(payload, MeetingsList):
+                        meetings = meetings_batch(payload)
+                        written = write_meetings(conn, meetings)
+                        races = frozenset(r.race_id for r in meetings.races)
+                    else:
+                        listed = races_list_batch(payload)
+                        written = write_races_list(conn, listed)
+                        races = frozenset(r.race_id for r in listed.races)
+                return IngestOutcome(kind, IngestStatus.OK, races, written)
         except PayloadError as exc:
             return IngestOutcome(kind, IngestStatus.FAILED, reason=located(exc, source))
         except psycopg.OperationalError as exc:

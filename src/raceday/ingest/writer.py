@@ -40,6 +40,7 @@ class _Statement(NamedTuple):
     table: str
     query: pgsql.SQL
     params: Sequence[Any] | dict[str, Any]
+    numbered: bool = False  # `$n` parameters (statements.upsert): sent by a RawCursor
 
 
 def _chunks(rows: Sequence[tuple[Any, ...]]) -> Iterator[Sequence[tuple[Any, ...]]]:
@@ -61,7 +62,9 @@ def _upserts(
     ordered = sorted(rows, key=lambda row: tuple(str(row[i]) for i in positions))
     for chunk in _chunks(ordered):
         params = [value for row in chunk for value in row]
-        yield _Statement(table, sql.upsert(table, columns, key, mode, len(chunk)), params)
+        yield _Statement(
+            table, sql.upsert(table, columns, key, mode, len(chunk)), params, numbered=True
+        )
 
 
 def _send(conn: psycopg.Connection[Any], statements: Sequence[_Statement]) -> Counter[str]:
@@ -70,7 +73,7 @@ def _send(conn: psycopg.Connection[Any], statements: Sequence[_Statement]) -> Co
     cursors: list[tuple[str, psycopg.Cursor[Any]]] = []
     with conn.pipeline():
         for statement in statements:
-            cur = conn.cursor()
+            cur = psycopg.RawCursor(conn) if statement.numbered else conn.cursor()
             cur.execute(statement.query, statement.params)
             cursors.append((statement.table, cur))
     for table, cur in cursors:

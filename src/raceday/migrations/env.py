@@ -44,7 +44,9 @@ def run_migrations_online() -> None:
         raw = connection.connection.driver_connection
         assert raw is not None
         with session_lock(raw, LockKey.MIGRATIONS, wait_s=lock_wait_s):
-            raw.execute(f"set lock_timeout = {int(lock_timeout_ms)}")
+            raw.execute(
+                "select set_config('lock_timeout', %s, false)", (f"{int(lock_timeout_ms)}ms",)
+            )
             raw.execute("set statement_timeout = '10min'")
             raw.commit()
             context.configure(
