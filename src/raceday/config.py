@@ -105,7 +105,56 @@ class Settings(BaseSettings):
     nztab_partner: str = Field(default="", validation_alias=AliasChoices("NZTAB_PARTNER"))
     nztab_partner_id: str = Field(default="", validation_alias=AliasChoices("NZTAB_PARTNER_ID"))
     nztab_timeout_s: float = Field(
-        default=10.0, gt=0, le=300, validation_alias=AliasChoices("NZTAB_TIMEOUT_S")
+        default=10.0,
+        gt=0,
+        le=300,
+        validation_alias=AliasChoices("NZTAB_TIMEOUT_S"),
+        description="timeout of one NZTAB request (connect, read, write, pool), seconds",
+    )
+    nztab_max_rps: float = Field(
+        default=20.0,
+        gt=0,
+        le=10_000,
+        validation_alias=AliasChoices("NZTAB_MAX_RPS"),
+        description="most NZTAB requests started per second, client-wide",
+    )
+    nztab_max_concurrency: int = Field(
+        default=8,
+        ge=1,
+        le=256,
+        validation_alias=AliasChoices("NZTAB_MAX_CONCURRENCY"),
+        description="most NZTAB requests in flight at once, client-wide",
+    )
+    nztab_retries: int = Field(
+        default=4,
+        ge=0,
+        le=20,
+        validation_alias=AliasChoices("NZTAB_RETRIES"),
+        description="retries of a request after a connection error, timeout, 5xx or 429",
+    )
+    capture: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("RACEDAY_CAPTURE"),
+        description="keep every NZTAB response body, one compressed archive per racing day",
+    )
+    capture_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("RACEDAY_CAPTURE_DIR"),
+        description="folder of the capture archives; unset: RACEDAY_HOME/capture",
+    )
+    poll_concurrency: int = Field(
+        default=8,
+        ge=1,
+        le=256,
+        validation_alias=AliasChoices("RACEDAY_POLL_CONCURRENCY"),
+        description="most race polls (fetch and write) running at once",
+    )
+    poll_cap_minutes: int = Field(
+        default=90,
+        ge=5,
+        le=24 * 60,
+        validation_alias=AliasChoices("RACEDAY_POLL_CAP_MINUTES"),
+        description="minutes after its start after which a race never seen Final stops being polled",
     )
 
     @field_validator("database_url")
@@ -131,6 +180,10 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def capture_folder(self) -> Path:
+        return self.capture_dir if self.capture_dir is not None else self.home / "capture"
 
 
 def _variable_of(field_name: str) -> str:
