@@ -1,9 +1,9 @@
 """Synthetic NZTAB data for benchmarks, demos and tests: deterministic racing days.
 
-Everything here is generated, never captured: see `raceday.demo.generator`.
+Everything here is generated, never captured: see `raceday.demo.files`.
 """
 
-from raceday.demo.generator import (
+from raceday.demo.files import (
     GeneratedDay,
     GeneratedRace,
     generate_day,
