@@ -1,4 +1,5 @@
-"""`raceday ingest PATH...`: NZTAB JSON files or folders into the database, one transaction per file."""
+"""`raceday ingest PATH...`: NZTAB JSON files, capture archives or folders into the database, one
+transaction per file (per record of an archive)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from raceday.cli import render
 from raceday.cli.context import connection, settings_from
 from raceday.cli.options import DatabaseUrlOption, JsonOption
 from raceday.ingest import FileOutcome, Ingestor, IngestReport, discover_files, ingest_files
+from raceday.nztab import CaptureRef
 
 __all__ = ["ingest"]
 
@@ -20,7 +22,8 @@ def ingest(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            help="NZTAB JSON files, or folders searched recursively for *.json.",
+            help="NZTAB JSON files, capture archives (*.jsonl.gz, one per racing day), or "
+            "folders searched recursively for both.",
             show_default=False,
         ),
     ],
@@ -41,9 +44,13 @@ def ingest(
     Files are applied meetings first, then races lists, then race events, each kind in
     header.generated_time order. Each file is one transaction: a bad file is reported with the
     reason and leaves no rows; the other files are still written. Replaying files is harmless.
+    A capture archive is read as its records (named ARCHIVE#LINE): each body received with
+    status 200 is ingested like a file; error responses and cut-short bodies are skipped.
     Exit status 1 when any file failed.
 
     Example: raceday ingest ../shared/nztab-samples
+
+    Example: raceday ingest --backfill ~/.local/share/raceday/capture/2026-04-05.jsonl.gz
     """
     settings = settings_from(database_url)
     files = discover_files(paths)
@@ -63,7 +70,7 @@ def ingest(
 
 
 def _run_with_progress(
-    ingestor: Ingestor, files: list[Path], *, show: bool, backfill: bool
+    ingestor: Ingestor, files: list[Path | CaptureRef], *, show: bool, backfill: bool
 ) -> IngestReport:
     if not show:
         return ingest_files(ingestor, files, backfill=backfill)

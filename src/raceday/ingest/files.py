@@ -1,5 +1,11 @@
 """Ingest NZTAB files: find them, order them, load each and hand it to the Ingestor; one report.
 
+A body comes from a JSON file or from a record of a capture archive (`*.jsonl.gz`, written by
+`raceday.nztab.Capture`): an archive stands for its records, each named `<archive>#<line>`, and
+each record with status 200 whose body is a payload raceday stores is ingested exactly like a
+file holding that body. Other records (error statuses, bodies cut short in transit, which the
+client retried) are skipped with the reason.
+
 Order matters for what ends up stored (a race needs its meeting; a newer poll must not be
 overwritten by an older one), so files are applied by kind — meetings lists and meeting details,
 then races lists, then race events — and within a kind by `header.generated_time`, whatever order
@@ -11,6 +17,7 @@ reported with its reason and the rest of the batch goes on.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -28,29 +35,66 @@ from raceday.ingest.ingestor import Ingestor, describe_refusal, located
 from raceday.ingest.outcomes import IngestOutcome, IngestStatus, WriteResult
 from raceday.ingest.rows import RaceBatch
 from raceday.ingest.transform import race_batch
+from raceday.nztab.capture import CaptureReader, CaptureRef, is_capture_archive, iter_capture
+from raceday.nztab.errors import CaptureError
 from raceday.nztab.models import Payload, RaceEvent
-from raceday.nztab.payloads import detect_payload_type, parse_payload, read_body
+
+# The rules read_body applies to a file's bytes, applied to a captured body's bytes too.
+# TODO(payloads owner): expose `decode_body(raw, *, source)` and use it here and in read_body.
+from raceday.nztab.payloads import (
+    _SUSPECT_ESCAPE,
+    _refuse_constant,
+    _unstorable_text,
+    detect_payload_type,
+    parse_payload,
+    read_body,
+)
 from raceday.nztab.times import parse_utc_timestamp
 
-__all__ = ["FileOutcome", "IngestReport", "discover_files", "ingest_files"]
+__all__ = ["FileOutcome", "IngestReport", "Source", "discover_files", "ingest_files"]
 
 # Known NZTAB bodies raceday deliberately does not store: skipped, not failed.
 IGNORED_PAYLOAD_TYPES = frozenset({"extras", "extras_list", "futures", "openapi"})
 _APPLY_ORDER = {"meetings": 0, "meeting": 0, "races_list": 1, "race_event": 2}
 
+Source = Path | CaptureRef
+"""Where ingest reads one body: a JSON file, or one record of a capture archive."""
 
-def discover_files(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, and every `*.json` below a folder (sorted); missing paths raise."""
+
+def discover_files(paths: Iterable[Path]) -> list[Source]:
+    """Files as given, and every `*.json` and capture archive (`*.jsonl.gz`) below a folder
+    (sorted); an archive stands for its records. Missing paths raise PayloadError, an archive
+    line that is not a capture record CaptureError (naming `<archive>#<line>`)."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*.json") if p.is_file()))
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and _is_body_file(p)))
         elif path.is_file():
             found.append(path)
         else:
             raise PayloadError("no such file or folder", file=path, hint="check the path")
     unique = dict.fromkeys(p.resolve() for p in found)
-    return list(unique)
+    return _expand(unique)
+
+
+def _is_body_file(path: Path) -> bool:
+    return path.name.endswith(".json") or is_capture_archive(path)
+
+
+def _expand(sources: Iterable[Source]) -> list[Source]:
+    """Sources with each capture archive replaced by its records, in the order written."""
+    expanded: list[Source] = []
+    for source in sources:
+        if not (isinstance(source, Path) and is_capture_archive(source)):
+            expanded.append(source)
+            continue
+        try:
+            expanded.extend(record.ref for record in iter_capture(source))
+        except OSError as exc:
+            raise PayloadError(
+                f"cannot read the capture archive: {exc.strerror or exc}", file=source
+            ) from exc
+    return expanded
 
 
 @dataclass(frozen=True)
@@ -125,13 +169,15 @@ class IngestReport:
 
 def ingest_files(
     ingestor: Ingestor,
-    paths: Sequence[Path],
+    paths: Sequence[Source],
     *,
     progress: Callable[[FileOutcome], None] | None = None,
     backfill: bool = False,
     chunk: int = 500,
 ) -> IngestReport:
-    """Ingest every file; report per file. Only a lost database connection stops the batch.
+    """Ingest every file (a capture archive: every record); report per file or record. Only a
+    lost database connection stops the batch (an archive line that is not a capture record
+    raises CaptureError before anything is written).
 
     With `backfill`, race events go `chunk` files at a time through the COPY backfill: one
     transaction for a chunk's history (a database error fails the whole chunk), then each
@@ -145,17 +191,23 @@ def ingest_files(
         if progress:
             progress(outcome)
 
-    planned: list[tuple[int, datetime, str, Path]] = []
-    for path in paths:
+    reader = CaptureReader()
+    planned: list[tuple[int, datetime, str, int, Source]] = []
+    for source in _expand(paths):
+        path = _name_of(source)
         try:
-            kind, stamp = _classify(read_body(path))
+            kind, stamp = _classify(_read(source, reader))
+        except _NotStored as skip:
+            done(FileOutcome(path, skip.kind, IngestStatus.SKIPPED, reason=skip.reason))
+            continue
         except PayloadError as exc:
             done(FileOutcome(path, "unknown", IngestStatus.FAILED, reason=exc.message))
             continue
-        planned.append((_APPLY_ORDER.get(kind, 3), stamp, str(path), path))
+        planned.append((_APPLY_ORDER.get(kind, 3), stamp, *_place_of(source), source))
     pending = _Chunk()
-    for _, _, _, path in sorted(planned):
-        loaded = _load(path)
+    for *_, source in sorted(planned, key=lambda plan: plan[:4]):
+        path = _name_of(source)
+        loaded = _load(source, reader)
         if isinstance(loaded, FileOutcome):
             done(loaded)
         elif backfill and isinstance(loaded, RaceEvent):
@@ -233,10 +285,56 @@ class _Chunk:
             self.batches.append(batch.history_only())
 
 
-def _load(path: Path) -> Payload | FileOutcome:
-    """The validated payload of a file, or its outcome when it is skipped or refused."""
+def _name_of(source: Source) -> Path:
+    """How reports name a source: the file, or `<archive>#<line>`."""
+    return source if isinstance(source, Path) else Path(source.name)
+
+
+def _place_of(source: Source) -> tuple[str, int]:
+    # The tie-break after kind and generated_time: file name, then line within an archive.
+    return (str(source), 0) if isinstance(source, Path) else (str(source.archive), source.line)
+
+
+class _NotStored(Exception):
+    """A capture record that holds no body to store (an error status, a body cut short)."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+
+
+def _read(source: Source, reader: CaptureReader) -> object:
+    """The decoded body of a source; PayloadError naming it when it cannot be used."""
+    if isinstance(source, Path):
+        return read_body(source)
+    name = _name_of(source)
     try:
-        return parse_payload(read_body(path), source=path)
+        record = reader.read(source)
+    except CaptureError as exc:
+        raise PayloadError(exc.reason, file=name) from exc
+    if record.status != 200:
+        raise _NotStored("http_response", f"captured HTTP {record.status} responses")
+    raw = record.body_bytes
+    try:
+        body = json.loads(raw, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        raise _NotStored(
+            "not_json", "captured bodies that are not JSON (cut short; the client retried)"
+        ) from None
+    if _SUSPECT_ESCAPE.search(raw):
+        problem = _unstorable_text(body)
+        if problem:
+            where, what = problem
+            raise PayloadError(f"text that cannot be stored: {what}", file=name, field_path=where)
+    return body
+
+
+def _load(source: Source, reader: CaptureReader) -> Payload | FileOutcome:
+    """The validated payload of a source, or its outcome when it is skipped or refused."""
+    path = _name_of(source)
+    try:
+        return parse_payload(_read(source, reader), source=path)
     except UnsupportedPayloadError as exc:
         kind = exc.payload_type or "unknown"
         if kind in IGNORED_PAYLOAD_TYPES:

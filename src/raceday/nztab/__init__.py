@@ -1,8 +1,19 @@
-"""NZTAB affiliates API bodies: payload models, time parsers, and loading files with clear errors.
+"""NZTAB affiliates API bodies: payload models, time parsers, and loading files with clear errors;
+the async client of the API and the raw capture archive of every body it receives.
 
 The public surface of the package; ingest and the CLI import only these names.
 """
 
+from raceday.nztab.capture import (
+    Capture,
+    CaptureReader,
+    CaptureRecord,
+    CaptureRef,
+    is_capture_archive,
+    iter_capture,
+)
+from raceday.nztab.client import Fetched, MeetingsFetch, NztabClient
+from raceday.nztab.errors import CaptureError, NztabError
 from raceday.nztab.models import (
     Dividend,
     EventBet,
@@ -37,15 +48,24 @@ from raceday.nztab.payloads import (
 
 __all__ = [
     "SUPPORTED_PAYLOAD_TYPES",
+    "Capture",
+    "CaptureError",
+    "CaptureReader",
+    "CaptureRecord",
+    "CaptureRef",
     "Dividend",
     "EventBet",
+    "Fetched",
     "Header",
     "Meeting",
     "MeetingDetail",
     "MeetingRace",
+    "MeetingsFetch",
     "MeetingsList",
     "MoneyShare",
     "MoneyTrackerRow",
+    "NztabClient",
+    "NztabError",
     "Odds",
     "Payload",
     "PayloadError",
@@ -61,6 +81,8 @@ __all__ = [
     "ToteTrends",
     "UnsupportedPayloadError",
     "detect_payload_type",
+    "is_capture_archive",
+    "iter_capture",
     "load_payload",
     "parse_payload",
 ]
