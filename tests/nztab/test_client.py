@@ -1,15 +1,17 @@
 """NztabClient: headers, paths, paging, the NZ day's UTC range, retries, limits, errors, metrics.
 
-Through `httpx.MockTransport` where the wire does not matter, and through a tiny loopback HTTP
-server (started here) where it does: real timeouts and connections dropped mid-body. Waits go
-through an injected sleep that records them, so no test waits for a backoff.
+Through `httpx.MockTransport` where the wire does not matter, through a tiny loopback HTTP
+server (started here) for real timeouts and connections dropped mid-body, and at the end
+against the simulated NZTAB (`raceday sim serve` in a subprocess, tests/fixtures/simulator.py)
+with its real bodies, paging, UTC-day quirk and injected faults. Waits go through an injected
+sleep that records them, so no test waits for a backoff.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
@@ -22,10 +24,20 @@ import pytest
 from structlog.testing import capture_logs
 
 import raceday
-from raceday.clock import FixedClock
+from raceday.clock import FixedClock, ScaledClock
 from raceday.config import Settings, load_settings
 from raceday.metrics import REGISTRY
-from raceday.nztab import Capture, Fetched, NztabClient, NztabError, iter_capture
+from raceday.nztab import (
+    Capture,
+    Fetched,
+    MeetingsList,
+    NztabClient,
+    NztabError,
+    RaceEvent,
+    RacesList,
+    iter_capture,
+    parse_payload,
+)
 from raceday.nztab.client import (
     BACKOFF_BASE_S,
     BACKOFF_CAP_S,
@@ -33,7 +45,10 @@ from raceday.nztab.client import (
     meetings_on_day,
     retry_after_seconds,
 )
-from raceday.racing_day import day_bounds
+from raceday.nztab.times import parse_utc_timestamp
+from raceday.racing_day import day_bounds, racing_day_of
+from raceday.sim.record import iter_record
+from tests.fixtures.simulator import Simulator, run_simulator
 
 pytestmark = pytest.mark.anyio
 
@@ -720,3 +735,199 @@ async def test_a_refused_connection_is_retried_then_fails(tmp_path: Path) -> Non
         with pytest.raises(NztabError, match="ConnectError") as caught:
             await client.race_event(RACE)
     assert caught.value.attempts == 3 and len(sleeps.waits) == 2
+
+
+# --- against the simulated NZTAB (`raceday sim serve`, a real server on loopback) ---------------
+
+SIM_DAY = date(2025, 7, 17)
+# 12:30 NZST on SIM_DAY: 12 meetings of 10 races, so the races list needs two pages of 100.
+SIM_ARGS = (
+    "--start",
+    "2025-07-17T12:30",
+    "--seed",
+    "3",
+    "--meetings",
+    "12",
+    "--races-per-meeting",
+    "10",
+    "--runners",
+    "8",
+)
+
+
+@pytest.fixture(scope="module")
+def shared_sim() -> Iterator[Simulator]:
+    with run_simulator(*SIM_ARGS) as running:
+        yield running
+
+
+@pytest.fixture
+def sim(shared_sim: Simulator) -> Iterator[Simulator]:
+    """The module's simulator, with no faults before and after the test."""
+    shared_sim.clear_faults()
+    yield shared_sim
+    shared_sim.clear_faults()
+
+
+def _sim_clock(sim: Simulator) -> ScaledClock:
+    """The simulator's clock: received_at is simulated time, as in `raceday run`."""
+    ready = sim.ready
+    return ScaledClock(
+        parse_utc_timestamp(ready["start"]),
+        float(ready["speed"]),
+        parse_utc_timestamp(ready["origin"]),
+    )
+
+
+def _sim_client(
+    tmp_path: Path,
+    sim: Simulator,
+    *,
+    sleeps: Sleeps | None = None,
+    capture: Capture | None = None,
+    **settings: Any,
+) -> NztabClient:
+    return NztabClient(
+        _settings(tmp_path, **settings),
+        base_url=sim.base_url,
+        capture=capture,
+        clock=_sim_clock(sim),
+        sleep=sleeps or Sleeps(),
+    )
+
+
+async def test_sim_meetings_for_day_keeps_only_the_nz_days_meetings(
+    tmp_path: Path, sim: Simulator
+) -> None:
+    async with _sim_client(tmp_path, sim) as client:
+        fetch = await client.meetings_for_day(SIM_DAY)
+    assert len(fetch.meetings) == 12
+    assert {m["date"] for m in fetch.meetings} == {"2025-07-17T00:00:00Z"}
+    # The API answered in UTC days: the pages also hold the next NZ day's meetings.
+    served = {m["date"] for page in fetch.pages for m in page.json()["data"]["meetings"]}
+    assert served > {"2025-07-17T00:00:00Z"}
+    for page in fetch.pages:
+        assert isinstance(parse_payload(page.json(), source=page.url), MeetingsList)
+        assert racing_day_of(page.received_at) == SIM_DAY
+
+
+async def test_sim_races_list_pages_give_every_race_once(tmp_path: Path, sim: Simulator) -> None:
+    start, end = day_bounds(SIM_DAY)
+    async with _sim_client(tmp_path, sim) as client:
+        pages = await client.races_list(start, end)
+    assert len(pages) >= 2
+    ids = [race["id"] for page in pages for race in page.json()["data"]["races"]]
+    assert len(ids) == len(set(ids)) >= 120
+    assert all(isinstance(parse_payload(p.json(), source=p.url), RacesList) for p in pages)
+
+
+async def test_sim_race_events_parse_and_are_captured(tmp_path: Path, sim: Simulator) -> None:
+    capture = Capture(tmp_path / "capture")
+    async with _sim_client(tmp_path, sim, capture=capture) as client:
+        meetings = (await client.meetings_for_day(SIM_DAY)).meetings
+        race_ids = [race["id"] for race in meetings[0]["races"]]
+        fetched = await asyncio.gather(*(client.race_event(r) for r in race_ids))
+    await capture.aclose()
+    for race_id, event in zip(race_ids, fetched, strict=True):
+        payload = parse_payload(event.json(), source=event.url)
+        assert isinstance(payload, RaceEvent) and str(payload.data.race.event_id) == race_id
+        params = event.json()["params"]
+        assert params["with_money_tracker"] is params["will_pays"] is True
+        assert params["with_big_bets"] is params["with_live_bets"] is False
+    records = [r for path in sorted(capture.folder.iterdir()) for r in iter_capture(path)]
+    captured = {r.url: r.body_bytes for r in records if "/racing/events/" in r.url}
+    assert captured == {event.url: event.body for event in fetched}
+
+
+async def test_sim_unknown_race_is_a_404_without_retries(tmp_path: Path, sim: Simulator) -> None:
+    sleeps = Sleeps()
+    async with _sim_client(tmp_path, sim, sleeps=sleeps) as client:
+        with pytest.raises(NztabError) as caught:
+            await client.race_event("00000000-0000-4000-8000-000000000000")
+    assert (caught.value.status, caught.value.attempts, sleeps.waits) == (404, 1, [])
+    # The error envelope's own words are in the message (its header.error lies past the excerpt).
+    assert "Not Found: " in str(caught.value) and "00000000-0000-4000-8000-000000000000" in str(
+        caught.value
+    )
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "named"),
+    [
+        ({"5xx": 1.0}, {500, 502, 503}, "HTTP 50"),
+        ({"malformed": 1.0}, {200}, "not a JSON object"),
+        ({"drop": 1.0}, {None}, "no response"),
+        ({"timeout": 1.0}, {None}, "Timeout"),
+    ],
+    ids=["5xx", "malformed", "drop", "timeout"],
+)
+async def test_sim_faults_are_retried_then_reported(
+    tmp_path: Path, sim: Simulator, fault: dict[str, float], status: set[int | None], named: str
+) -> None:
+    race_id = await _a_race_id(tmp_path, sim)
+    sim.set_faults({"events": fault})
+    sleeps = Sleeps()
+    async with _sim_client(
+        tmp_path, sim, sleeps=sleeps, nztab_retries=2, nztab_timeout_s=0.3
+    ) as client:
+        with pytest.raises(NztabError) as caught:
+            await client.race_event(race_id)
+    assert caught.value.status in status and caught.value.attempts == 3
+    assert named in str(caught.value) and "after 3 attempts" in str(caught.value)
+    assert len(sleeps.waits) == 2
+
+
+async def test_sim_429_waits_its_retry_after(tmp_path: Path, sim: Simulator) -> None:
+    race_id = await _a_race_id(tmp_path, sim)
+    sim.set_faults({"events": {"429": 1.0, "retry_after_s": 3}})
+    sleeps = Sleeps()
+    async with _sim_client(tmp_path, sim, sleeps=sleeps, nztab_retries=2) as client:
+        with pytest.raises(NztabError) as caught:
+            await client.race_event(race_id)
+    assert caught.value.status == 429
+    assert sleeps.waits == [3.0, 3.0]
+
+
+async def _a_race_id(tmp_path: Path, sim: Simulator) -> str:
+    async with _sim_client(tmp_path, sim) as client:
+        race_id: str = (await client.meetings_for_day(SIM_DAY)).meetings[0]["races"][0]["id"]
+    return race_id
+
+
+async def test_sim_a_flaky_nztab_still_answers_and_the_capture_holds_what_was_served(
+    tmp_path: Path,
+) -> None:
+    record = tmp_path / "served.jsonl.gz"
+    capture = Capture(tmp_path / "capture")
+    flaky = "events:5xx=0.15,malformed=0.1,drop=0.1,429=0.05,retry_after_s=0"
+    with run_simulator(
+        *SIM_ARGS, "--fault", flaky, "--fault-seed", "5", "--record", str(record)
+    ) as sim:
+        sleeps = Sleeps()
+        async with _sim_client(tmp_path, sim, sleeps=sleeps, capture=capture, nztab_retries=8) as c:
+            meetings = (await c.meetings_for_day(SIM_DAY)).meetings
+            race_ids = [race["id"] for m in meetings[:3] for race in m["races"]]
+            events = [await c.race_event(race_id) for race_id in race_ids]  # in order: seeded
+    await capture.aclose()
+    assert len(events) == len(race_ids) >= 20  # every race answered,
+    assert sleeps.waits  # some only on a retry
+    records = [r for path in sorted(capture.folder.iterdir()) for r in iter_capture(path)]
+    statuses = {r.status for r in records}
+    assert 200 in statuses and statuses & {500, 502, 503, 429}
+    # Every body the simulator served whole is in the capture, byte for byte, in order.
+    served = [r.body for r in iter_record(record) if r.fault is None]
+    whole = [json.loads(r.body) for r in records if r.status == 200 and _is_json(r.body)]
+    assert whole == served
+    # And the bodies it sent broken on purpose were captured as received, too.
+    broken = [r.malformed for r in iter_record(record) if r.fault == "malformed"]
+    assert broken and broken == [
+        r.body_bytes for r in records if r.status == 200 and not _is_json(r.body)
+    ]
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True

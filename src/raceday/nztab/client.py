@@ -487,7 +487,7 @@ class NztabClient:
             server_now = _date_header(response) or received_at
             raise _Failure(
                 "http_429",
-                "rate limited",
+                _error_description(response),
                 url=url,
                 attempt=attempt,
                 retryable=True,
@@ -500,13 +500,25 @@ class NztabClient:
         REQUESTS.labels(endpoint, reason).inc()
         raise _Failure(
             reason,
-            response.reason_phrase or "HTTP error",
+            _error_description(response),
             url=url,
             attempt=attempt,
             retryable=retryable,
             status=status,
             body=body,
         )
+
+
+def _error_description(response: httpx.Response) -> str:
+    """The reason phrase, and what NZTAB's error envelope says (header.error, error_code):
+    the envelope puts them after title, time and URL, past the excerpt."""
+    phrase = response.reason_phrase or "HTTP error"
+    envelope = _json_object(response.content)
+    header = envelope.get("header") if envelope is not None else None
+    if not isinstance(header, dict) or not header.get("error"):
+        return phrase
+    code = header.get("error_code")
+    return f"{phrase}: {header['error']}" + (f" (error_code {code})" if code is not None else "")
 
 
 def _date_header(response: httpx.Response) -> datetime | None:
