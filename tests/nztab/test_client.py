@@ -10,6 +10,7 @@ sleep that records them, so no test waits for a backoff.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -740,8 +741,15 @@ async def test_a_refused_connection_is_retried_then_fails(tmp_path: Path) -> Non
 # --- against the simulated NZTAB (`raceday sim serve`, a real server on loopback) ---------------
 
 SIM_DAY = date(2025, 7, 17)
+# The simulator serves raceday.demo.SimulatedDay; until that lands, the sim tests' stand-in.
+SIM_MODEL = (
+    ()
+    if hasattr(importlib.import_module("raceday.demo"), "SimulatedDay")
+    else ("--model", "tests.sim.standin:KIT")
+)
 # 12:30 NZST on SIM_DAY: 12 meetings of 10 races, so the races list needs two pages of 100.
 SIM_ARGS = (
+    *SIM_MODEL,
     "--start",
     "2025-07-17T12:30",
     "--seed",
