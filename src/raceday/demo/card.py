@@ -1,14 +1,19 @@
-"""A runner's card: the static part of one runner object (identity, form, stats, last starts)."""
+"""A race's card: its runners' static objects (identity, form, stats, last starts) and the
+static keys of `data.race`; the parts of a body that never change during the day."""
 
 from __future__ import annotations
 
+import base64
 import random
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from raceday.demo.catalog import (
     AGES,
+    BASE_PRIZE,
     CLASSES,
     COLOURS,
     DISTANCES,
@@ -20,28 +25,162 @@ from raceday.demo.catalog import (
     PATTERNS,
     PEOPLE_FIRST,
     PEOPLE_LAST,
+    PREVIEW_PHRASES,
+    PRIZE_SPLIT,
     RUNNER_CHANGES,
     SPEED_M_PER_S,
     SPEEDMAP_LABELS,
     STAT_BLOCKS,
     TOWNS,
+    Venue,
 )
-from raceday.demo.formats import num
-
-if TYPE_CHECKING:
-    from raceday.demo.race import RaceSim, Runner
+from raceday.demo.formats import new_id, num
+from raceday.demo.plan import SimMeeting, SimRace
 
 JsonDict = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CardContext:
+    """What a card needs to know about its race."""
+
+    day: date
+    venue: Venue
+    token: str  # the race's id in the silk URLs, base64 like the real "cmFjZToxNzI0NzAx"
+
+
+@dataclass(frozen=True)
+class Entrant:
+    """One runner: its identity and its card (every key of the runner object, in API order;
+    the ones that change with the market are overwritten in each body)."""
+
+    index: int
+    entrant_id: str
+    name: str
+    number: int
+    barrier: int
+    card: JsonDict
+
+
+def make_entrants(rng: random.Random, context: CardContext, count: int) -> tuple[Entrant, ...]:
+    """`count` runners with distinct names, numbered from 1, barriers shuffled (not greyhounds)."""
+    names: list[str] = []
+    while len(names) < count:
+        name = f"{rng.choice(NAME_FIRST)} {rng.choice(NAME_SECOND)}"
+        if name not in names:
+            names.append(name)
+    barriers = list(range(1, count + 1))
+    if context.venue.category != "G":  # greyhounds start from their own box
+        rng.shuffle(barriers)
+    entrants = []
+    for index in range(count):
+        entrant_id = str(new_id(rng))
+        identity = Entrant(index, entrant_id, names[index], index + 1, barriers[index], {})
+        card = RunnerCard(rng, context, identity).build()
+        entrants.append(Entrant(index, entrant_id, names[index], index + 1, barriers[index], card))
+    return tuple(entrants)
 
 
 def ordinal(n: int) -> str:
     return {1: "st", 2: "nd", 3: "rd"}.get(n if n < 20 else n % 10, "th")
 
 
+def race_template(
+    rng: random.Random,
+    context: CardContext,
+    race: SimRace,
+    meeting: SimMeeting,
+    by_chance: Sequence[Entrant],
+) -> JsonDict:
+    """Every key of `data.race` in API order; the ones that change during the day (status,
+    start times, field size, the video start) hold the scheduled values and are overwritten in
+    each body. `by_chance` is the field from likeliest winner down, for tips and the preview."""
+    venue = context.venue
+    harness = venue.category == "H"
+    feature = venue.category == "T" and race.race_number == max(1, len(meeting.races) - 1)
+    prize_total = BASE_PRIZE[venue.category] * rng.choice((1, 1, 2, 3)) * (8 if feature else 1)
+    prizes = {f"{n}{ordinal(n)}": round(prize_total * s) for n, s in enumerate(PRIZE_SPLIT, 1)}
+    prizes["total_value"] = sum(prizes.values())
+    tips = [r.entrant_id for r in by_chance[:3]] + [str(new_id(rng))]  # one points nowhere
+    comment = " ".join(
+        f"{r.name.upper()} ({r.number}) {rng.choice(PREVIEW_PHRASES)}." for r in by_chance[:4]
+    )
+    channel = meeting.video_channels[0]
+    return {
+        "event_id": str(race.race_id),
+        "meeting_name": venue.name,
+        "display_meeting_name": venue.name,
+        "meeting_id": str(meeting.meeting_id),
+        "status": "Open",
+        "description": race.name,
+        "advertised_start": 0,
+        "advertised_start_string": "",
+        "race_date_nz": context.day.isoformat(),
+        "start_time_nz": "",
+        "race_number": race.race_number,
+        "type": venue.category,
+        "start_type": rng.choice(("Mobile", "Standing")) if harness else "",
+        "country": venue.country,
+        "state": venue.state,
+        "distance": race.distance,
+        "weather": meeting.weather,
+        "form_guide": "",
+        "comment": comment,
+        "silk_base_url": "drr38safykj6s.cloudfront.net",
+        "track_condition": meeting.track_condition,
+        "track_direction": venue.direction,
+        "track_surface": venue.surface,
+        "track_circumference": venue.circumference,
+        "silk_url": sprite_url(context.token),
+        "entrant_count": race.runners,
+        "field_size": race.runners,
+        "positions_paid": 3 if race.runners >= 8 else 2,
+        "video_channels": list(meeting.video_channels),
+        "video_channels_meta": {
+            "Live1": {
+                "RaceNo": race.race_number,
+                "RaceType": venue.category,
+                "VenueName": venue.name,
+                "CrossPoint": rng.randint(1, 40),
+                "RacePriority": "1",
+                "CrossPointName": channel.upper(),
+                "UtcRaceStartTime": "",
+                "VenueCountryCode": venue.country,
+                "DisplayRaceStartTime": "",
+            }
+        },
+        "tips": tips,
+        "rail_position": f"{rng.choice(('True', 'Out 3m', 'Out 5m entire circuit'))} | No Rain Last 24 Hours | {rng.randint(0, 40)}mm Rain Last 7 Days",
+        "group": rng.choice(("Listed", "Group 3", "Group 2")) if feature else "",
+        "class": rng.choice(CLASSES[venue.category]),
+        "prize_monies": dict(sorted(prizes.items())),  # Go sorts map keys: "10th" comes first
+        "ffwin_option_number": rng.randint(100, 999),
+        "fftop3_option_number": rng.randint(1000, 1999),
+        "gait": rng.choice(("Pace", "Trot")) if harness else "",
+        "track_home_straight": venue.straight,
+        "gender_conditions": "unrestricted",
+        "allowance_conditions": venue.category == "T",
+        "age_conditions": "Unrestricted",
+        "special_conditions": "",
+        "jockey_conditions": "C" if venue.category == "T" else "",
+        "weight_and_handicap_conditions": "hcp" if venue.category == "T" else "",
+        "mile_rate_400": "",
+        "mile_rate_800": "",
+    }
+
+
+def race_token(seed: int) -> str:
+    return base64.b64encode(f"race:{seed % 9_000_000}".encode()).decode().rstrip("=")
+
+
+def sprite_url(token: str) -> str:
+    return f"https://cdn.prod.pricekinetics.com/silks/sprites/cerberus/betmakers-{token}_SPRITE_64x64.png"
+
+
 class RunnerCard:
     """The static part of one runner object: identity, form, stats, last starts."""
 
-    def __init__(self, rng: random.Random, race: RaceSim, runner: Runner) -> None:
+    def __init__(self, rng: random.Random, race: CardContext, runner: Entrant) -> None:
         self.rng, self.race, self.runner = rng, race, runner
         self.category = race.venue.category
         self.starts = 0 if rng.random() < 0.06 else rng.randint(1, 45)  # a few debutants

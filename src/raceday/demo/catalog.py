@@ -54,7 +54,30 @@ def _venues() -> tuple[Venue, ...]:
     return tuple(Venue(*row) for row in rows)
 
 
-VENUES = _venues()
+VENUES = _venues()  # NZ and AUS: the meetings of the NZ afternoon and evening
+# Foreign meetings (scenarios): one in the NZ evening running past midnight, one in the NZ
+# early morning (about 02:00-05:00, so a daylight-saving change falls inside it).
+EVENING_VENUES = (
+    Venue("ParisLongchamp", "FR", "FR", "T", "PLON", "Right", "Turf", 2750, 533),
+    Venue("Vincennes", "FR", "FR", "H", "VINC", "Left", "All Weather", 2000, 450),
+)
+EARLY_VENUES = (
+    Venue("Gulfstream Park", "USA", "FL", "T", "GULF", "Left", "Dirt", 1800, 274),
+    Venue("Meadowlands", "USA", "NJ", "H", "MEAD", "Left", "All Weather", 1609, 300),
+)
+# First-race windows, NZ wall clock (hour, minute) from/to, by (country, category): NZ meetings
+# from late morning, Australian ones from the NZ afternoon, harness and greyhounds into the evening.
+FIRST_RACE_WINDOWS = {
+    ("NZ", "T"): ((11, 30), (12, 30)),
+    ("AUS", "T"): ((13, 0), (14, 30)),
+    ("NZ", "G"): ((13, 30), (15, 30)),
+    ("AUS", "G"): ((17, 30), (19, 0)),
+    ("NZ", "H"): ((15, 30), (17, 30)),
+    ("AUS", "H"): ((17, 0), (18, 30)),
+}
+EVENING_FIRST_RACE = ((20, 30), (21, 30))
+EARLY_FIRST_RACE = ((1, 30), (1, 55))
+RACE_GAPS_MIN = (25, 28, 30, 30, 32, 35)  # minutes between a meeting's races
 # Meetings cycle through categories so any day of 2+ meetings has harness, 4+ greyhounds too.
 CATEGORY_CYCLE = ("T", "H", "T", "G", "T", "H", "T", "G")
 CATEGORY_NAMES = {

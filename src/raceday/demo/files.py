@@ -1,40 +1,61 @@
-"""The public generator: a day's meetings list plus every poll of every race, and files of them.
+"""Whole days as polled bodies and files: a meetings list plus every poll of every race.
 
-Everything produced is SYNTHETIC: invented venues' cards, horses, prices and results. The bodies
-copy the real ones' shape (data guide §3-§4): the same envelope and keys, and the same quirks
-(prices that lose their ".0", numbers sent as strings, money-tracker rows in pieces with rows
-for unknown entrants, every dividend twice), so they go through `raceday.nztab.parse_payload`
-exactly like captured bodies.
+Built on `SimulatedDay`: each poll body is `envelope(...)` around `race_event_data(race, t)` at
+the poll instant t, so a poll shows exactly what the simulated API would serve then. Everything
+produced is SYNTHETIC (see `raceday.demo`). `generate_day` keeps its old signature and meaning:
+a quiet day (no scenarios) with its own one-in-ten late scratchings, each falling between two
+pre-start polls so that one poll sees the runner and the next sees it gone.
 
-Output is a pure function of (day, seed, sizes): one `random.Random` for the day plans the
-meetings and gives each race its own seed, so a race's bodies depend only on its seed and the
-sizes. No wall clock and no global random state are used. Bodies of one race share their static
-nested blocks (form, last starts) by reference: treat them as read-only, or deep-copy first.
+Output is a pure function of the arguments: no wall clock and no global random state.
 """
 
 from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from raceday.demo.bodies import meetings_list_body
-from raceday.demo.formats import NS
-from raceday.demo.plan import choose_scratchings, plan_meetings
-from raceday.demo.race import RaceSim
+from raceday.demo.bodies import (
+    EVENT_TITLE,
+    MEETINGS_TITLE,
+    MEETINGS_URL,
+    envelope,
+    event_params,
+    event_url,
+    meetings_params,
+)
+from raceday.demo.day import SimulatedDay
+from raceday.demo.formats import instant
+from raceday.demo.options import DayOptions
+from raceday.demo.plan import DayPlan, Scratching, SimRace, plan_day
+from raceday.demo.scenarios import scratchings_between_polls
 
-__all__ = ["GeneratedDay", "GeneratedRace", "generate_day", "poll_offsets", "write_day"]
+__all__ = [
+    "GeneratedDay",
+    "GeneratedRace",
+    "generate_day",
+    "poll_day",
+    "poll_instants",
+    "poll_offsets",
+    "write_day",
+]
 
 JsonDict = dict[str, Any]
 
-CLOSED_FROM, INTERIM_FROM, FINAL_FROM = 0.0, 4.0, 8.0
 # Which pre-start offsets a poller with few polls keeps first (more go evenly over 2 hours).
-PRE_START_PRIORITY = (-1.0, -5.0, -30.0, -60.0, -10.0, -2.0, -15.0, -3.0, -120.0, -20.0, -45.0)
-POST_START = (0.5, 5.0, 10.0)  # Closed, Interim, Final
+_PRE_START_PRIORITY = (-1.0, -5.0, -30.0, -60.0, -10.0, -2.0, -15.0, -3.0, -120.0, -20.0, -45.0)
+_POST_START = (0.5, 5.0, 10.0)  # Closed, Interim, Final
+# What a poller asks the event endpoint for (echoed in params).
+_POLL_QUERY = {
+    "with_money_tracker": "true",
+    "with_will_pays": "true",
+    "with_tote_trends_data": "true",
+}
+_LISTED_BEFORE = timedelta(minutes=5)  # the meetings list is fetched before the first poll
 
 
 @dataclass(frozen=True)
@@ -65,10 +86,10 @@ def poll_offsets(polls: int) -> tuple[float, ...]:
     """
     if polls < 1:
         raise ValueError(f"polls must be at least 1, got {polls}")
-    post = POST_START[-min(len(POST_START), max(1, polls - 1)) :]
+    post = _POST_START[-min(len(_POST_START), max(1, polls - 1)) :]
     pre_count = polls - len(post)
-    if pre_count <= len(PRE_START_PRIORITY):
-        pre = sorted(PRE_START_PRIORITY[:pre_count])
+    if pre_count <= len(_PRE_START_PRIORITY):
+        pre = sorted(_PRE_START_PRIORITY[:pre_count])
     else:  # evenly from -120 to -1: 500 polls still leave 14 s between two polls
         pre = [round(-120.0 + 119.0 * i / (pre_count - 1), 3) for i in range(pre_count)]
     return tuple(float(x) for x in (*pre, *post))
@@ -84,32 +105,99 @@ def generate_day(
     polls_per_race: int = 8,
 ) -> GeneratedDay:
     """Generate NZ racing day `day`: `meetings` x `races_per_meeting` races, polled
-    `polls_per_race` times each, with `runners` runners per race.
+    `polls_per_race` times each (at `poll_offsets`), with `runners` runners per race.
 
     The same arguments give identical bodies; a different seed or day gives different ids.
-    About one race in ten has a runner late-scratched before the start (synthetic: the real
-    samples have no scratching).
+    Every meeting's first race is between 12:00 and 12:30 NZ (`plan_day`'s noon card), so all
+    the day's polls interleave. About one race in ten has a runner late-scratched between two pre-start polls (synthetic:
+    the real samples have no scratching). No other scenario plays: see `poll_day` for those.
     """
-    check_sizes(meetings, races_per_meeting, runners, polls_per_race)
-    rng = random.Random(f"raceday-demo:{seed}:{day.isoformat()}")
-    offsets = poll_offsets(polls_per_race)
-    plans = plan_meetings(rng, day, meetings, races_per_meeting)
-    choose_scratchings(rng, plans, runners, offsets)
-    races = tuple(
-        GeneratedRace(
-            race_id=race.race_id,
-            meeting_id=meeting.meeting_id,
-            advertised_start=datetime.fromtimestamp(race.start, UTC),
-            polls=tuple(RaceSim(day, meeting, race, runners, offsets).polls()),
-        )
-        for meeting in plans
-        for race in meeting.races
+    _check_sizes(meetings, races_per_meeting, runners, polls_per_race)
+    options = DayOptions(
+        day=day,
+        seed=seed,
+        meetings=meetings,
+        races_per_meeting=races_per_meeting,
+        runners=runners,
+        scenarios=False,
     )
-    # The list is fetched before anything else: 5 minutes before the first poll or first start.
-    first_start = min(race.start for meeting in plans for race in meeting.races)
-    listed = first_start * NS + round(min(offsets[0], 0.0) * 60 * NS) - 5 * 60 * NS
-    listing = meetings_list_body(day, plans, listed - rng.randrange(1, NS))
-    return GeneratedDay(day=day, meetings_body=listing, races=races)
+    plan = _scratch_between_polls(plan_day(options, noon_card=True), polls_per_race, seed)
+    return poll_day(SimulatedDay(options, plan=plan), polls_per_race)
+
+
+def poll_instants(race: SimRace, polls_per_race: int) -> list[tuple[datetime, int]]:
+    """When a poller fetches `race`: (instant, nanoseconds below its microsecond) per poll,
+    at `poll_offsets` from its final advertised start plus a random fraction of a second."""
+    rng = random.Random(f"raceday-polls:{race.seed}")
+    return [
+        (
+            race.start + timedelta(minutes=offset, microseconds=rng.randrange(1, 1_000_000)),
+            rng.randrange(1000),
+        )
+        for offset in poll_offsets(polls_per_race)
+    ]
+
+
+def poll_day(sim: SimulatedDay, polls_per_race: int) -> GeneratedDay:
+    """Poll every race of `sim` at `poll_instants`; list the meetings 5 minutes before the first
+    poll (or the first start), when every race is still Open."""
+    if not 1 <= polls_per_race <= 500:
+        raise ValueError(f"polls_per_race must be between 1 and 500, got {polls_per_race}")
+    races, first = [], sim.first_start()
+    for race in sim.races:
+        race_id = str(race.race_id)
+        instants = poll_instants(race, polls_per_race)
+        first = min(first, instants[0][0])
+        polls = tuple(
+            envelope(
+                EVENT_TITLE.format(race_id=race_id),
+                event_url(race_id),
+                event_params(race_id, _POLL_QUERY),
+                sim.race_event_data(race.race_id, at),
+                at,
+                nanos=nanos,
+            )
+            for at, nanos in instants
+        )
+        races.append(GeneratedRace(race.race_id, race.meeting_id, race.start, polls))
+    rng = random.Random(f"raceday-listed:{sim.options.seed}:{sim.day.isoformat()}")
+    listed = first - _LISTED_BEFORE - timedelta(microseconds=rng.randrange(1, 1_000_000))
+    listing = envelope(
+        MEETINGS_TITLE,
+        MEETINGS_URL,
+        meetings_params(listed),
+        {"meetings": sim.meetings_data(listed)},
+        listed,
+        nanos=rng.randrange(1000),
+    )
+    return GeneratedDay(day=sim.day, meetings_body=listing, races=tuple(races))
+
+
+def _scratch_between_polls(plan: DayPlan, polls_per_race: int, seed: int) -> DayPlan:
+    """`plan` with `generate_day`'s own late scratchings (see `scratchings_between_polls`)."""
+    pre_start = sum(1 for offset in poll_offsets(polls_per_race) if offset < 0)
+    races = [
+        (
+            race.race_id,
+            race.runners,
+            [at for at, _ in poll_instants(race, polls_per_race)][:pre_start],
+        )
+        for race in plan.races
+    ]
+    rng = random.Random(f"raceday-scratchings:{seed}:{plan.day.isoformat()}")
+    chosen = scratchings_between_polls(rng, races)
+
+    def scratched(race: SimRace) -> SimRace:
+        if race.race_id not in chosen:
+            return race
+        number, at = chosen[race.race_id]
+        return replace(race, scratchings=(Scratching(number, instant(at)),))
+
+    meetings = tuple(
+        replace(meeting, races=tuple(scratched(race) for race in meeting.races))
+        for meeting in plan.meetings
+    )
+    return DayPlan(plan.day, meetings)
 
 
 def write_day(day: GeneratedDay, folder: Path) -> list[Path]:
@@ -132,7 +220,7 @@ def write_day(day: GeneratedDay, folder: Path) -> list[Path]:
     return written
 
 
-def check_sizes(meetings: int, races: int, runners: int, polls: int) -> None:
+def _check_sizes(meetings: int, races: int, runners: int, polls: int) -> None:
     # Results and First4 need four finishers; 24 runners and 20 races keep starts inside the day.
     limits = {"meetings": (meetings, 1, 200), "races_per_meeting": (races, 1, 20)}
     limits |= {"runners": (runners, 4, 24), "polls_per_race": (polls, 1, 500)}
