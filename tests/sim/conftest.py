@@ -4,30 +4,32 @@ a test changes what the server does (faults, record, signals)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 
+from raceday.demo import DayOptions, SimulatedDay
+from raceday.sim import day_seed
 from tests.fixtures.simulator import Simulator, run_simulator, simulator, simulator_args
 
-__all__ = ["HOME_DAY", "MODEL", "SMALL_DAY", "shared_sim", "simulator", "simulator_args"]
+__all__ = ["HOME_DAY", "SMALL_DAY", "shared_sim", "simulator", "simulator_args", "small_day_model"]
 
-# The stand-in model, until raceday.demo.SimulatedDay lands (then: MODEL = []).
-MODEL = ["--model", "tests.sim.standin:KIT"]
 HOME_DAY = "2025-07-17"
-# 12:30 NZST on the home day; meetings start from 12:00, so some races are run, most are not.
+SEED, MEETINGS, RACES, RUNNERS = 3, 4, 5, 8
+# 12:30 NZST on the home day: the first races have run, most have not.
 SMALL_DAY = [
-    *MODEL,
-    "--start",
-    f"{HOME_DAY}T12:30",
-    "--seed",
-    "3",
-    "--meetings",
-    "4",
-    "--races-per-meeting",
-    "5",
-    "--runners",
-    "8",
-]
+    "--start", f"{HOME_DAY}T12:30", "--seed", str(SEED), "--meetings", str(MEETINGS),
+    "--races-per-meeting", str(RACES), "--runners", str(RUNNERS),
+]  # fmt: skip
+
+
+def small_day_model(day: str) -> SimulatedDay:
+    """The model a SMALL_DAY simulator serves for `day`, built here to check what it served."""
+    when = date.fromisoformat(day)
+    options = DayOptions(
+        when, seed=day_seed(SEED, when), meetings=MEETINGS, races_per_meeting=RACES, runners=RUNNERS
+    )
+    return SimulatedDay(options)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 from raceday.clock import SystemClock, parse_instant
 from raceday.sim.instants import from_ns, parse_rfc3339_ns, rfc3339_of
 from tests.fixtures.simulator import Simulator, SimulatorError, run_simulator
-from tests.sim.conftest import MODEL, SMALL_DAY
+from tests.sim.conftest import SMALL_DAY
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def test_dst_serves_the_day_daylight_saving_changes(kind: str, day: str) -> None
 def test_a_simulator_that_cannot_start_says_why() -> None:
     with (
         pytest.raises(SimulatorError, match="--dst") as caught,
-        run_simulator(*MODEL, "--day", "2025-07-17", "--dst", "start"),
+        run_simulator("--day", "2025-07-17", "--dst", "start"),
     ):
         pass
     assert "exit status 2" in str(caught.value)

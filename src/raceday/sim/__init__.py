@@ -22,7 +22,7 @@ from raceday.sim.faults import (
     parse_fault_config,
     parse_fault_option,
 )
-from raceday.sim.kits import demo_kit, load_kit
+from raceday.sim.kits import demo_kit
 from raceday.sim.model import DayModel, DaySizes, ModelKit, SimRaceLike
 from raceday.sim.record import RecordedBody, RecordError, RecordWriter, iter_record
 from raceday.sim.server import ServeOptions, build_state, serve
@@ -51,7 +51,6 @@ __all__ = [
     "demo_kit",
     "fault_config_from_json",
     "iter_record",
-    "load_kit",
     "parse_fault_config",
     "parse_fault_option",
     "serve",

@@ -61,11 +61,6 @@ __all__ = ["BASE_PATH", "SimState", "create_app"]
 BASE_PATH = "/affiliates/v1"
 JsonDict = dict[str, Any]
 _JSON = "application/json"
-_BET_KEYS = (
-    ("with_big_bets", "big_bets"),
-    ("with_live_bets", "live_bets"),
-    ("with_biggest_bet", "biggest_bet"),
-)
 
 _log = get_logger("raceday.sim")
 
@@ -143,12 +138,6 @@ def _event(race_id: str) -> Builder:
             data = state.book.model(day).race_event_data(query.race_id, at)
         except KeyError:
             raise NotFound(f"race {race_id} not found") from None
-        # Bets are null unless asked for (data guide §4.4); a shallow copy, only when needed.
-        unasked = [
-            key for flag, key in _BET_KEYS if not getattr(query, flag) and data.get(key) is not None
-        ]
-        if unasked:
-            data = data | dict.fromkeys(unasked)
         try:
             params = state.kit.event_params(race_id, query.query)
         except ValueError as exc:  # the model's own reading of the query refused it

@@ -18,7 +18,7 @@ from raceday.clock import SystemClock, parse_instant
 from raceday.config import load_settings
 from raceday.errors import ConfigError
 from raceday.sim.faults import FaultConfigError, parse_fault_option
-from raceday.sim.kits import load_kit
+from raceday.sim.kits import demo_kit
 from raceday.sim.model import DaySizes
 from raceday.sim.server import ServeOptions, serve
 
@@ -120,10 +120,6 @@ def serve_command(
             "to this gzip JSON-lines file; read it back with raceday.sim.iter_record."
         ),
     ] = None,
-    model: Annotated[
-        str | None,
-        typer.Option(hidden=True, help="package.module:name of another ModelKit to serve."),
-    ] = None,
 ) -> None:
     """Serve the simulated NZTAB affiliates API until SIGINT/SIGTERM (then exit 0).
 
@@ -157,10 +153,6 @@ def serve_command(
         faults = parse_fault_option(fault or ())
     except FaultConfigError as exc:
         raise typer.BadParameter(str(exc), param_hint="--fault") from None
-    try:
-        kit = load_kit(model)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--model") from None
     options = ServeOptions(
         start=begin,
         origin=wall,
@@ -176,4 +168,4 @@ def serve_command(
         port=port,
         log_level=settings.log_level,
     )
-    raise typer.Exit(serve(options, kit))
+    raise typer.Exit(serve(options, demo_kit()))

@@ -351,12 +351,9 @@ _EVENT_FLAGS = (
 
 @dataclass(frozen=True)
 class EventQuery:
-    """GET /racing/events/{id}: the flags that change what `data` holds."""
+    """GET /racing/events/{id}: the race and the query, its flags checked."""
 
     race_id: UUID
-    with_big_bets: bool
-    with_live_bets: bool
-    with_biggest_bet: bool
     query: dict[str, str]  # first value of each parameter, for the model's params echo
 
 
@@ -369,12 +366,7 @@ def read_meeting_query(meeting_id: str, items: QueryItems) -> UUID:
 def read_event_query(race_id: str, items: QueryItems) -> EventQuery:
     reader = _Reader(items)
     reader.encoding()
-    flags = {name: reader.boolean(name) for name in _EVENT_FLAGS}
+    for name in _EVENT_FLAGS:
+        reader.boolean(name)
     reader.integer("bets_limit", 10, 0, 1000)
-    return EventQuery(
-        race_id=read_uuid("id", race_id),
-        with_big_bets=flags["with_big_bets"],
-        with_live_bets=flags["with_live_bets"],
-        with_biggest_bet=flags["with_biggest_bet"],
-        query=dict(reader.first),
-    )
+    return EventQuery(race_id=read_uuid("id", race_id), query=dict(reader.first))

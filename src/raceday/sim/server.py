@@ -12,6 +12,7 @@ stops it. `start`, `speed` and `origin` are what `raceday run` needs to read the
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import os
 import signal
@@ -166,6 +167,10 @@ def serve(options: ServeOptions, kit: ModelKit, *, out: TextIO | None = None) ->
     )
     server = _Server(config, _ReadyCallback(ready, out or sys.stdout))
     _log.info("sim_starting", url=url, day=state.home_day.isoformat(), speed=options.speed)
+    if not ipaddress.ip_address(sock.getsockname()[0]).is_loopback:
+        _log.warning(
+            "sim_not_loopback", host=options.host, hint="anyone who can reach it can use it"
+        )
     try:
         asyncio.run(server.serve(sockets=[sock]))
     finally:
