@@ -20,7 +20,14 @@ import psycopg
 from psycopg import sql
 
 from raceday.db.locks import race_lock_key
-from raceday.ingest.history_plan import LOOKBACK, HistoryPlan, StoredMoney, StoredOdds, plan_history
+from raceday.ingest.history_plan import (
+    LOOKBACK,
+    HistoryPlan,
+    StoredMoney,
+    StoredOdds,
+    live_objects_exempt_from_gc,
+    plan_history,
+)
 from raceday.ingest.outcomes import WriteResult
 from raceday.ingest.rows import PRICE_COLUMNS, Prices, RaceBatch
 from raceday.ingest.statements import copy_into, race_locks
@@ -95,10 +102,11 @@ def backfill_history(conn: psycopg.Connection[Any], batches: Sequence[RaceBatch]
             race_locks(),
             [[race_lock_key(r)[0] for r in races], [race_lock_key(r)[1] for r in races]],
         )
-        plan = plan_history(batches, *_stored(conn, batches))
-        _fix_neighbours(conn, plan)
-        copy_rows(conn, ODDS_HISTORY, plan.odds_rows)
-        copy_rows(conn, MONEY_FLOW_HISTORY, plan.money_rows)
+        with live_objects_exempt_from_gc():
+            plan = plan_history(batches, *_stored(conn, batches))
+            _fix_neighbours(conn, plan)
+            copy_rows(conn, ODDS_HISTORY, plan.odds_rows)
+            copy_rows(conn, MONEY_FLOW_HISTORY, plan.money_rows)
     counts["odds_history"] += len(plan.odds_rows)
     counts["money_flow_history"] += len(plan.money_rows)
     if plan.odds_deletes:
