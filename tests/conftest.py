@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.samples"]
+pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.samples", "tests.fixtures.simulator"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

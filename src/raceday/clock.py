@@ -21,6 +21,10 @@ class Clock(Protocol):
         """The current instant, timezone-aware (UTC)."""
         ...
 
+    def wall_seconds(self, delta: timedelta) -> float:
+        """Wall-clock seconds that `delta` of this clock's time takes to pass."""
+        ...
+
 
 class SystemClock:
     """The real clock."""

@@ -84,6 +84,68 @@ KEPT_DAYS = Gauge(
     registry=REGISTRY,
 )
 
+# --- the poller (raceday run) ----------------------------------------------------------------
+# Instants are read from the service's clock: simulated time when it runs against the simulator.
+POLLS = Counter(
+    "raceday_polls",
+    "Race polls by outcome (ok, fetch_failed, invalid, refused, database_unavailable)",
+    ["outcome"],
+    registry=REGISTRY,
+)
+POLL_MISSED_DEADLINES = Counter(
+    "raceday_poll_missed_deadlines",
+    "Polls that started more than the allowed slack after their due time",
+    registry=REGISTRY,
+)
+POLL_STAGE_SECONDS = Histogram(
+    "raceday_poll_stage_seconds",
+    "Wall seconds per poll stage: fetch (HTTP with retries), store (parse, transform, commit), total",
+    ["stage"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+    registry=REGISTRY,
+)
+POLL_LATENESS_SECONDS = Histogram(
+    "raceday_poll_lateness_seconds",
+    "Clock seconds between a poll's due time and its start",
+    buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 300),
+    registry=REGISTRY,
+)
+POLL_FRESHNESS_SECONDS = Histogram(
+    "raceday_poll_freshness_seconds",
+    "Clock seconds from a body's header.generated_time to its commit",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
+    registry=REGISTRY,
+)
+ROWS_WRITTEN = Counter(
+    "raceday_rows_written", "Rows written by the poller, per table", ["table"], registry=REGISTRY
+)
+POLL_LAST_SUCCESS = Gauge(
+    "raceday_poll_last_success_timestamp_seconds",
+    "Clock time (Unix seconds) of the last poll stored",
+    registry=REGISTRY,
+)
+RACES_TRACKED = Gauge(
+    "raceday_races_tracked",
+    "Races the scheduler knows, by state (active, in_flight, stopped)",
+    ["state"],
+    registry=REGISTRY,
+)
+RACES_STOPPED = Counter(
+    "raceday_races_stopped",
+    "Races whose polling ended, by reason (final, abandoned, capped)",
+    ["reason"],
+    registry=REGISTRY,
+)
+MEETINGS_IMPORTS = Counter(
+    "raceday_meetings_imports",
+    "Meetings imports (one NZ racing day each) by outcome",
+    ["outcome"],
+    registry=REGISTRY,
+)
+POLLER_LEADER = Gauge(
+    "raceday_poller_leader", "1 while this process is the polling leader", registry=REGISTRY
+)
+
 
 def observe_maintenance(result: MaintenanceResult) -> None:
     MAINTENANCE_RUNS.labels(result.status).inc()

@@ -7,8 +7,10 @@ import sys
 import typer
 
 from raceday import __version__
-from raceday.cli import bench, db, demo, partitions, render
+from raceday.cli import bench, db, demo, partitions, render, sim
 from raceday.cli.ingest import ingest
+from raceday.cli.live import live
+from raceday.cli.run import run as run_service
 from raceday.errors import ConfigError, RacedayError
 
 __all__ = ["app", "main"]
@@ -24,7 +26,10 @@ app.add_typer(db.app, name="db")
 app.add_typer(partitions.app, name="partitions")
 app.add_typer(bench.app, name="bench")
 app.add_typer(demo.app, name="demo")
+app.add_typer(sim.app, name="sim")
 app.command()(ingest)
+app.command("run")(run_service)
+demo.app.command("live")(live)
 
 
 def _version(value: bool) -> None:

@@ -25,6 +25,8 @@ class LockKey(IntEnum):
     MIGRATIONS = 0x7261636564610001
     PARTITION_MAINTENANCE = 0x7261636564610002
     EMBEDDED_DATABASE = 0x7261636564610003
+    # Held for its whole life by the one `raceday run` that polls NZTAB; the others stand by.
+    POLLER_LEADER = 0x7261636564610004
 
 
 class LockSpace(IntEnum):

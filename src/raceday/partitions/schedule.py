@@ -12,7 +12,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from raceday.racing_day import day_start, racing_day_of
 
-__all__ = ["RacingDayStartTrigger", "add_maintenance_jobs", "hourly_trigger", "midnight_trigger"]
+__all__ = [
+    "RacingDayStartTrigger",
+    "add_maintenance_jobs",
+    "hourly_trigger",
+    "midnight_trigger",
+    "next_maintenance_at",
+]
 
 
 class RacingDayStartTrigger(BaseTrigger):  # type: ignore[misc]  # untyped base
@@ -58,3 +64,11 @@ def add_maintenance_jobs(scheduler: BaseScheduler, zone: str, run: Callable[[str
         run, midnight_trigger(zone), args=["midnight"], id="partitions-midnight", **common
     )
     scheduler.add_job(run, hourly_trigger(zone), args=["hourly"], id="partitions-hourly", **common)
+
+
+def next_maintenance_at(zone: str, now: datetime, last_run: datetime) -> datetime:
+    """The next run after one at `last_run`, for a service that keeps its own (maybe simulated)
+    clock: the next racing-day start or an hour after the last run, whichever comes first."""
+    midnight = midnight_trigger(zone).get_next_fire_time(None, max(now, last_run))
+    hourly = last_run + timedelta(hours=1)
+    return min(hourly, midnight) if midnight is not None else hourly

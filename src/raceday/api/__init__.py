@@ -1,0 +1,1 @@
+"""The HTTP face of raceday: operations endpoints now, the dashboard API next."""
