@@ -15,7 +15,7 @@ STAMP := $(VENV)/.raceday-installed
 .PHONY: run test test-db lint clean help
 
 help:
-	@echo "make run      migrate the database (embedded unless DATABASE_URL is set), ingest today's demo day, show it"
+	@echo "make run      the live demo: a simulated NZTAB day and the service polling it (FOR=5m bounds it)"
 	@echo "make test     run the whole test suite (embedded PostgreSQL unless DATABASE_URL is set)"
 	@echo "make test-db  run only the database tests (e.g. against DATABASE_URL)"
 	@echo "make lint     ruff (lint and format) and mypy --strict"
@@ -27,17 +27,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $(STAMP)
 
-DEMO ?= $(VENV)/demo-day
+# The live demo: a simulated NZTAB racing day at SPEED x real time and the service polling it,
+# on the embedded PostgreSQL (unless DATABASE_URL is set), with a live status line. Runs until
+# interrupted (Ctrl-C); FOR=5m bounds it. /health and /metrics listen on PORT.
+SPEED ?= 30
+PORT ?= 8000
+FOR ?=
 
-# Today's synthetic racing day (a fresh folder each time), stored, shown, and the partitions checked.
 run: $(STAMP)
-	$(BIN)/raceday db upgrade
-	$(BIN)/raceday partitions apply
-	rm -rf $(DEMO)
-	$(BIN)/raceday demo generate $(DEMO) --meetings 2 --polls 8
-	$(BIN)/raceday ingest $(DEMO)
-	$(BIN)/raceday db summary
-	$(BIN)/raceday partitions verify
+	$(BIN)/raceday demo live --speed $(SPEED) --port $(PORT) $(if $(FOR),--for $(FOR),)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
