@@ -94,7 +94,9 @@ POLLS = Counter(
 )
 POLL_MISSED_DEADLINES = Counter(
     "raceday_poll_missed_deadlines",
-    "Polls that started more than the allowed slack after their due time",
+    "Polls that started more than the allowed slack (5 s) after their due time; strict=true for"
+    " the polls of a race's last minutes",
+    ["strict"],
     registry=REGISTRY,
 )
 POLL_STAGE_SECONDS = Histogram(

@@ -76,7 +76,11 @@ def test_nz_midnight_starts_the_next_racing_day() -> None:
     midnight = nz_instant(day, time(0))
     assert midnight == datetime(2026, 12, 3, 11, tzinfo=UTC)  # NZDT
     assert days_to_import(RULES, midnight - US) == (date(2026, 12, 3), day)
-    assert days_to_import(RULES, midnight) == (day,)
+    # Yesterday's foreign meetings still run after midnight: until 06:00 both days.
+    assert days_to_import(RULES, midnight) == (date(2026, 12, 3), day)
+    six = nz_instant(day, time(6))
+    assert days_to_import(RULES, six - US) == (date(2026, 12, 3), day)
+    assert days_to_import(RULES, six) == (day,)
 
 
 @given(year=years, which=st.integers(0, 1), day_shift=st.integers(-1, 1), at=st.integers(0, 86_399))
@@ -87,9 +91,12 @@ def test_days_to_import_on_and_around_both_dst_days(
     day = change_days(year)[which] + timedelta(days=day_shift)
     instant = nz_instant(day, time(0)) + timedelta(seconds=at)
     wall = nz_wall(instant)
-    expected = (
-        (wall.date(),) if wall.time() < time(18) else (wall.date(), wall.date() + timedelta(1))
-    )
+    if wall.time() < time(6):
+        expected: tuple[date, ...] = (wall.date() - timedelta(1), wall.date())
+    elif wall.time() < time(18):
+        expected = (wall.date(),)
+    else:
+        expected = (wall.date(), wall.date() + timedelta(1))
     assert days_to_import(RULES, instant) == expected
 
 

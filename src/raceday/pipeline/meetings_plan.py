@@ -78,12 +78,16 @@ def local_instant(day: date, wall: time, zone: str | ZoneInfo = DEFAULT_ZONE) ->
 
 
 def days_to_import(rules: MeetingsRules, now: datetime) -> tuple[date, ...]:
-    """Today's NZ racing day; from today's `evening_from` on, tomorrow's as well (in order)."""
+    """Today's NZ racing day; from today's `evening_from` on, tomorrow's as well; before
+    `daily_at`, yesterday's too (in order): yesterday's foreign meetings run past NZ midnight
+    into the small hours, and a service started then must still find them."""
     _require_aware("now", now)
     tz = resolve_zone(rules.zone)
     today = racing_day_of(now, tz)
     if now >= local_instant(today, rules.evening_from, tz):
         return (today, today + _ONE_DAY)
+    if now < local_instant(today, rules.daily_at, tz):
+        return (today - _ONE_DAY, today)
     return (today,)
 
 
