@@ -111,7 +111,8 @@ def _runner(
 ) -> JsonDict:
     market, i = model.market, entrant.index
     scratched = market.is_scratched(i, tick)
-    history = market.history(i, tick)
+    shown = market.shown(i, tick)
+    last_six = market.flucs[i][max(0, shown - 6) : shown]
     odds: JsonDict
     if scratched:
         odds = dict(_NO_ODDS)
@@ -122,6 +123,16 @@ def _runner(
             "pool_win": quote.pool_win[i],
             "pool_place": quote.pool_place[i],
         }
+    flucs: JsonDict = {}  # {} while not priced yet
+    if shown:
+        high, low = market.extremes(i, shown)
+        flucs = {
+            "last_six": [_entry(f) for f in last_six],
+            "open": _entry(market.flucs[i][0]),
+            "high": _entry(high),
+            "low": _entry(low),
+            "nine_am": _entry(market.last_at_or_before(i, shown, nine_am_ns)),
+        }
     return {
         **entrant.card,
         "is_scratched": scratched,
@@ -130,26 +141,13 @@ def _runner(
         "scratch_time": market.scratched_s[i] if scratched else 0,
         "favourite": False,
         "mover": False,
-        "flucs": [f.price for f in history[-6:]],
-        "flucs_with_timestamp": _flucs(history, nine_am_ns),
+        "flucs": [f.price for f in last_six],
+        "flucs_with_timestamp": flucs,
     }
 
 
-def _flucs(history: list[Fluc], nine_am_ns: int) -> JsonDict:
-    if not history:
-        return {}  # not priced yet
-    at_nine = [f for f in history if f.ns <= nine_am_ns] or history[:1]
-
-    def entry(fluc: Fluc) -> JsonDict:
-        return {"timestamp": fluc.timestamp, "fluc": fluc.price}
-
-    return {
-        "last_six": [entry(f) for f in history[-6:]],
-        "open": entry(history[0]),
-        "high": entry(max(history, key=lambda f: f.price)),
-        "low": entry(min(history, key=lambda f: f.price)),
-        "nine_am": entry(at_nine[-1]),
-    }
+def _entry(fluc: Fluc) -> JsonDict:
+    return {"timestamp": fluc.timestamp, "fluc": fluc.price}
 
 
 def _favourite(model: RaceModel, tick: int) -> int | None:

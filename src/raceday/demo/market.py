@@ -90,6 +90,10 @@ class MarketWalk:
         self._snap: list[tuple[tuple[float, ...], tuple[bool, ...]]] = []
         self._walk(rng)
         self._visible = [[f.visible_s for f in flucs] for flucs in self.flucs]
+        self._ns = [[f.ns for f in flucs] for flucs in self.flucs]
+        # Running extremes, so a body reads high and low without scanning the history.
+        self._high = [_running(flucs, highest=True) for flucs in self.flucs]
+        self._low = [_running(flucs, highest=False) for flucs in self.flucs]
 
     # --- building -------------------------------------------------------------------------
 
@@ -193,6 +197,19 @@ class MarketWalk:
         """The tick whose market `tick` shows: the opening before the walk, frozen after it."""
         return min(max(tick, self.walk_from_s), self.freeze_s)
 
+    def shown(self, i: int, tick: int) -> int:
+        """How many of runner `i`'s flucs a body at `tick` shows."""
+        return bisect_right(self._visible[i], tick)
+
+    def extremes(self, i: int, shown: int) -> tuple[Fluc, Fluc]:
+        """The highest and lowest of the first `shown` flucs (the first of equals)."""
+        return self.flucs[i][self._high[i][shown - 1]], self.flucs[i][self._low[i][shown - 1]]
+
+    def last_at_or_before(self, i: int, shown: int, ns: int) -> Fluc:
+        """The last of the first `shown` flucs changed at or before `ns` (else the first)."""
+        k = min(shown, bisect_right(self._ns[i], ns))
+        return self.flucs[i][k - 1] if k else self.flucs[i][0]
+
     def history(self, i: int, tick: int) -> list[Fluc]:
         """Runner `i`'s flucs shown at `tick`, oldest first."""
         return self.flucs[i][: bisect_right(self._visible[i], tick)]
@@ -237,6 +254,20 @@ class MarketWalk:
         """The money tracker's hold and bet totals at `tick` (99-104 points, as in the samples)."""
         noise = random.Random(-(self._tick_seed + self.market_tick(tick) // TICK_S))
         return noise.randint(99, 104), noise.randint(99, 104)
+
+
+def _running(flucs: list[Fluc], *, highest: bool) -> list[int]:
+    """For each prefix of `flucs`, the index of its highest (or lowest) price, the first of
+    equals (as max() and min() pick)."""
+    best: list[int] = []
+    for k, fluc in enumerate(flucs):
+        if not best:
+            best.append(k)
+            continue
+        top = flucs[best[-1]].price
+        better = fluc.price > top if highest else fluc.price < top
+        best.append(k if better else best[-1])
+    return best
 
 
 def money_rows(
