@@ -210,10 +210,6 @@ class MarketWalk:
         k = min(shown, bisect_right(self._ns[i], ns))
         return self.flucs[i][k - 1] if k else self.flucs[i][0]
 
-    def history(self, i: int, tick: int) -> list[Fluc]:
-        """Runner `i`'s flucs shown at `tick`, oldest first."""
-        return self.flucs[i][: bisect_right(self._visible[i], tick)]
-
     def is_scratched(self, i: int, tick: int) -> bool:
         return bool(self.scratched_s[i]) and tick >= self.scratched_s[i]
 

@@ -125,9 +125,6 @@ class SimRace:
             return self.postponed_start
         return self.scheduled_start
 
-    def scratched_at(self, runner_number: int) -> datetime | None:
-        return next((s.at for s in self.scratchings if s.runner_number == runner_number), None)
-
 
 @dataclass(frozen=True)
 class MultiPoolPlan:

@@ -10,7 +10,7 @@ from typing import Any
 
 from raceday.demo.formats import num
 
-__all__ = ["MultiPool", "PoolCurve", "SinglePool", "race_pools", "single_pools"]
+__all__ = ["MultiPool", "PoolCurve", "SinglePool", "TrendsContext", "race_pools", "single_pools"]
 
 JsonDict = dict[str, Any]
 
