@@ -17,6 +17,11 @@ __all__ = ["Clock", "FixedClock", "ScaledClock", "SystemClock", "parse_instant"]
 
 
 class Clock(Protocol):
+    @property
+    def speed(self) -> float:
+        """How many of this clock's seconds pass per wall second (1 for real time)."""
+        ...
+
     def now(self) -> datetime:
         """The current instant, timezone-aware (UTC)."""
         ...

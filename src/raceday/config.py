@@ -119,7 +119,7 @@ class Settings(BaseSettings):
         description="most NZTAB requests started per second, client-wide",
     )
     nztab_max_concurrency: int = Field(
-        default=8,
+        default=16,
         ge=1,
         le=256,
         validation_alias=AliasChoices("NZTAB_MAX_CONCURRENCY"),
@@ -143,11 +143,18 @@ class Settings(BaseSettings):
         description="folder of the capture archives; unset: RACEDAY_HOME/capture",
     )
     poll_concurrency: int = Field(
-        default=8,
+        default=16,
         ge=1,
         le=256,
         validation_alias=AliasChoices("RACEDAY_POLL_CONCURRENCY"),
         description="most race polls (fetch and write) running at once",
+    )
+    store_processes: int = Field(
+        default=4,
+        ge=0,
+        le=64,
+        validation_alias=AliasChoices("RACEDAY_STORE_PROCESSES"),
+        description="worker processes that store polled bodies; 0 stores them on threads of the service",
     )
     poll_cap_minutes: int = Field(
         default=90,

@@ -320,7 +320,7 @@ def test_a_failed_poll_in_the_final_minutes_keeps_the_15_s_grid() -> None:
 # -- priority when behind ---------------------------------------------------------------------
 
 
-def test_when_behind_started_races_come_first_then_the_nearest_then_closing_polls() -> None:
+def test_when_behind_started_races_and_closing_polls_come_first_then_the_nearest() -> None:
     queue = exact_queue()
     now = T0 + 10 * MIN
     queue.track("closing", T0 - 60 * MIN, "Final", T0)
@@ -329,11 +329,12 @@ def test_when_behind_started_races_come_first_then_the_nearest_then_closing_poll
     queue.track("soon_early", T0 + 12 * MIN, "Open", T0 + SEC)
     queue.track("started", T0 + 9 * MIN, "Closed", T0 + 3 * SEC)  # starts before `now`
     queue.track("interim", T0, "Interim", T0 + 4 * SEC)
-    order = [p.race_id for p in queue.take_due(now, 2)]
-    assert order == ["started", "interim"]  # both started: by due time
+    order = [p.race_id for p in queue.take_due(now, 3)]
+    # Started races and the closing poll (results of a race already settled) by due time.
+    assert order == ["closing", "started", "interim"]
     order += [p.race_id for p in queue.take_due(now, 2)]
     order += [p.race_id for p in queue.take_due(now, 10)]
-    assert order == ["started", "interim", "soon_early", "soon_late", "far", "closing"]
+    assert order == ["closing", "started", "interim", "soon_early", "soon_late", "far"]
 
 
 def test_a_race_found_due_before_its_start_ranks_as_started_once_it_starts() -> None:

@@ -3,7 +3,7 @@
 Checked after every step, against brute force over `tracked()`: nothing is handed out twice
 while in flight; `limit` is honoured and nothing due is left behind while there was room; when
 behind, what is handed out outranks what is left (started and not Final, then nearest start,
-ties by due time, closing polls last); next_due_at is the earliest due time; every active race
+ties by due time; closing polls rank with the started races); next_due_at is the earliest due time; every active race
 has exactly one plan and a stopped race none; no poll is planned at or after start + cap.
 """
 
@@ -30,9 +30,7 @@ starts = st.integers(-100 * 60, 4 * 60 * 60).map(lambda s: s * SEC)
 
 def rank(race: TrackedRace, now: datetime) -> tuple[int, datetime, datetime]:
     assert race.next_due is not None
-    if race.status.is_terminal:
-        return (2, EPOCH, race.next_due)
-    if race.advertised_start <= now:
+    if race.status.is_terminal or race.advertised_start <= now:
         return (0, EPOCH, race.next_due)
     return (1, race.advertised_start, race.next_due)
 

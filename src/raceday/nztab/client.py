@@ -303,8 +303,10 @@ class NztabClient:
             follow_redirects=False,  # an affiliates endpoint never redirects; fail visibly
         )
         self._in_flight = asyncio.Semaphore(concurrency)
-        # One start every 1/rps seconds, no burst: the API publishes no limit, so be even.
-        self._limiter = AsyncLimiter(1, 1 / settings.nztab_max_rps)
+        # One start every 1/rps seconds, no burst: the API publishes no limit, so be even. The
+        # seconds are the clock's: against a simulator running at 60x the simulated API sees the
+        # same rate per simulated second as the real one would.
+        self._limiter = AsyncLimiter(1, 1 / (settings.nztab_max_rps * self._clock.speed))
         self._backoff = wait_random_exponential(multiplier=BACKOFF_BASE_S, max=BACKOFF_CAP_S)
 
     async def __aenter__(self) -> Self:

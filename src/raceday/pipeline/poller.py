@@ -26,7 +26,7 @@ from typing import Any
 from raceday.clock import Clock
 from raceday.db.pool import ConnectionSource, borrow
 from raceday.errors import DatabaseError, PayloadError
-from raceday.ingest import Ingestor, IngestOutcome, IngestStatus
+from raceday.ingest import Ingestor, IngestStatus
 from raceday.logs import get_logger
 from raceday.metrics import (
     MEETINGS_IMPORTS,
@@ -40,12 +40,12 @@ from raceday.metrics import (
     RACES_TRACKED,
     ROWS_WRITTEN,
 )
-from raceday.nztab import RaceEvent, parse_payload
-from raceday.nztab.client import Fetched, NztabClient
+from raceday.nztab.client import NztabClient
 from raceday.nztab.errors import NztabError
 from raceday.nztab.times import parse_utc_timestamp
 from raceday.pipeline.meetings_plan import MeetingsRules, days_to_import, next_import_at
 from raceday.pipeline.queue import DuePoll, PollQueue
+from raceday.pipeline.store import BodyStore, Stored, ThreadStore
 
 __all__ = ["PollReport", "Poller", "settled_races"]
 
@@ -100,6 +100,7 @@ class Poller:
         concurrency: int,
         meetings_rules: MeetingsRules | None = None,
         executor: ThreadPoolExecutor | None = None,
+        store: BodyStore | None = None,
     ) -> None:
         self.client = client
         self.ingestor = ingestor
@@ -107,8 +108,11 @@ class Poller:
         self.clock = clock
         self.concurrency = concurrency
         self.meetings_rules = meetings_rules or MeetingsRules(zone=ingestor.settings.timezone)
-        self._executor = executor or ThreadPoolExecutor(concurrency, "raceday-store")
+        # Small blocking reads (settled races) run here; bodies go to `store`.
+        self._executor = executor or ThreadPoolExecutor(2, "raceday-poller")
         self._own_executor = executor is None
+        self.store = store or ThreadStore(ingestor, workers=concurrency)
+        self._own_store = store is None
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self.report = PollReport()
@@ -158,6 +162,8 @@ class Poller:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._own_executor:
             self._executor.shutdown(wait=True)
+        if self._own_store:
+            self.store.close()
 
     # --- the loop ------------------------------------------------------------------------------
 
@@ -231,19 +237,12 @@ class Poller:
             fetched = await self.client.race_event(due.race_id)
             POLL_STAGE_SECONDS.labels("fetch").observe(time.perf_counter() - wall_started)
             stored_at = time.perf_counter()
-            loop = asyncio.get_running_loop()
-            outcome, event = await loop.run_in_executor(self._executor, self._store, fetched)
+            stored = await self.store.store(fetched.url, fetched.body)
             POLL_STAGE_SECONDS.labels("store").observe(time.perf_counter() - stored_at)
-            if event is not None:
-                status = str(event.race.status)
-                advertised = event.race.advertised_start
-            self._account(outcome, event, fetched)
+            status, advertised = stored.status, stored.advertised_start
+            self._account(stored, due.race_id)
         except NztabError as exc:
             self._fail("fetch_failed", due.race_id, str(exc))
-        except PayloadError as exc:
-            self._fail("invalid", due.race_id, exc.message)
-        except DatabaseError as exc:
-            self._fail("database_unavailable", due.race_id, exc.message)
         finally:
             POLL_STAGE_SECONDS.labels("total").observe(time.perf_counter() - wall_started)
             finished = self.queue.finish(
@@ -255,15 +254,13 @@ class Poller:
                 log = _log.warning if finished.reason == "capped" else _log.info
                 log("race_polling_stopped", race_id=finished.race_id, reason=finished.reason)
 
-    def _store(self, fetched: Fetched) -> tuple[IngestOutcome, RaceEvent | None]:
-        """On a worker thread: body → validated payload → one race transaction."""
-        payload = parse_payload(fetched.json(), source=fetched.url)
-        outcome = self.ingestor.ingest(payload, source=fetched.url)
-        return outcome, payload if isinstance(payload, RaceEvent) else None
-
-    def _account(self, outcome: IngestOutcome, event: RaceEvent | None, fetched: Fetched) -> None:
-        if outcome.status is IngestStatus.FAILED:
-            self._fail("refused", next(iter(outcome.race_ids), "?"), outcome.reason or "")
+    def _account(self, stored: Stored, race_id: str) -> None:
+        if stored.failure is not None:
+            self._fail(stored.failure[0], race_id, stored.failure[1])
+            return
+        outcome = stored.outcome
+        if outcome is None or outcome.status is IngestStatus.FAILED:
+            self._fail("refused", race_id, (outcome.reason or "") if outcome else "")
             return
         now = self.clock.now()
         self.report.stored += 1
@@ -274,9 +271,9 @@ class Poller:
             if count:
                 ROWS_WRITTEN.labels(table).inc(count)
                 self.report.rows += count
-        if event is not None:
-            observed = event.header.generated_time
-            POLL_FRESHNESS_SECONDS.observe(max(0.0, (now - observed).total_seconds()))
+        if stored.generated_at is not None:
+            freshness = (now - stored.generated_at).total_seconds()
+            POLL_FRESHNESS_SECONDS.observe(max(0.0, freshness))
 
     def _fail(self, outcome: str, race_id: object, reason: str) -> None:
         self.report.failed += 1
@@ -305,9 +302,13 @@ class Poller:
         fetch = await self.client.meetings_for_day(day)
         loop = asyncio.get_running_loop()
         for page in fetch.pages:
-            outcome, _ = await loop.run_in_executor(self._executor, self._store, page)
-            if outcome.status is IngestStatus.FAILED:
-                _log.warning("meetings_page_refused", url=page.url, reason=outcome.reason)
+            stored = await self.store.store(page.url, page.body)
+            if stored.failure is not None:
+                kind, reason = stored.failure
+                error = PayloadError if kind == "invalid" else DatabaseError
+                raise error(f"meetings page {page.url}: {reason}")
+            if stored.outcome is not None and stored.outcome.status is IngestStatus.FAILED:
+                _log.warning("meetings_page_refused", url=page.url, reason=stored.outcome.reason)
         settled = await loop.run_in_executor(
             self._executor, settled_races, self.ingestor.source, [day]
         )

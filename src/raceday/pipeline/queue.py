@@ -38,9 +38,10 @@ lists the polls a race's last 5 minutes need (see `cadence.required_polls`), eac
 latest instant it may start, so a test (or the poller's metrics) can check that every one ran.
 
 Priority when behind. When more races are due than the poller can take, a race already started
-and not yet Final/Abandoned comes first, then the others by advertised start (nearest first),
-ties by due time; a race whose only remaining poll is its closing poll (already Final or
-Abandoned: its results and dividends are fetched once) comes last.
+and not yet Final/Abandoned comes first, and with it a race whose only remaining poll is its
+closing poll (already Final or Abandoned: its results and dividends are fetched once), by due
+time; then the others by advertised start (nearest first), ties by due time. Closing polls once
+came last, and a poller behind for good (a simulated day at 300x) never reached them.
 
 Cost. Binary heaps with lazy invalidation: one of waiting races by due time, and, for races
 found due but not yet handed out, one per priority class plus one by due time. Every change
@@ -273,9 +274,8 @@ class PollQueue:
         # Races waiting for their due time, by due time.
         self._pending: list[_DueEntry] = []
         # Races found due by take_due but not yet handed out (the poller is behind), by priority:
-        self._ready_started: list[_DueEntry] = []  # started, not Final: by due
+        self._ready_started: list[_DueEntry] = []  # started and not Final, or closing: by due
         self._ready_future: list[_StartEntry] = []  # not started: by advertised start, due
-        self._ready_closing: list[_DueEntry] = []  # closing polls: by due
         self._ready_by_due: list[_DueEntry] = []  # every ready race again, for next_due_at
         self._ready_as_of: datetime | None = None  # the `now` of the last take_due
         self._latest_now: datetime | None = None
@@ -350,7 +350,7 @@ class PollQueue:
 
         Never a race already in flight. When more are due than `limit`, the order of the class
         docstring decides (started and not Final first, then nearest advertised start, ties by
-        due time, closing polls last).
+        due time, closing polls with the started races).
         """
         _require_aware("now", now)
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
@@ -612,9 +612,10 @@ class PollQueue:
                 continue
             entry = (due, seq, race_id, version)
             heapq.heappush(self._ready_by_due, entry)
-            if race.closing:
-                heapq.heappush(self._ready_closing, entry)
-            elif race.advertised_start <= now:
+            # A closing poll (results and dividends of a race already settled) ranks with the
+            # races running now: behind for good (a restart on a busy day, a simulator at high
+            # speed), it would otherwise wait for ever behind races that are not urgent yet.
+            if race.closing or race.advertised_start <= now:
                 heapq.heappush(self._ready_started, entry)
             else:
                 start_entry = (race.advertised_start, due, seq, race_id, version)
@@ -633,10 +634,6 @@ class PollQueue:
                 return race
         while self._ready_future:
             _, _, _, race_id, version = heapq.heappop(self._ready_future)
-            if (race := self._live(race_id, version)) is not None:
-                return race
-        while self._ready_closing:
-            _, _, race_id, version = heapq.heappop(self._ready_closing)
             if (race := self._live(race_id, version)) is not None:
                 return race
         return None
@@ -668,7 +665,6 @@ class PollQueue:
             len(self._pending)
             + len(self._ready_started)
             + len(self._ready_future)
-            + len(self._ready_closing)
             + len(self._ready_by_due)
         )
 
@@ -685,7 +681,7 @@ class PollQueue:
             if race.due is not None
         ]
         heapq.heapify(self._pending)
-        self._ready_started, self._ready_future, self._ready_closing = [], [], []
+        self._ready_started, self._ready_future = [], []
         self._ready_by_due = []
         self._ready_as_of = None
 
