@@ -210,6 +210,10 @@ def test_a_quick_run_reports_every_part_with_sane_numbers(
     assert memory["polls"] > 0 and memory["rss_samples"] >= 2
     assert 0 < memory["rss_after_warmup_mb"] <= memory["rss_peak_mb"]
     assert memory["rss_end_mb"] <= memory["rss_peak_mb"]
+    for index in (0, 1):  # this process and its store workers add up to the service's RSS
+        parts = memory["rss_main_mb"][index] + memory["rss_workers_mb"][index]
+        whole = memory["rss_after_warmup_mb"] if index == 0 else memory["rss_end_mb"]
+        assert parts == pytest.approx(whole, abs=0.2)
     growth = (memory["rss_end_mb"] - memory["rss_after_warmup_mb"]) / memory["rss_after_warmup_mb"]
     assert memory["growth_pct"] == pytest.approx(growth * 100, abs=0.2)
     assert memory["target_met"] is (memory["growth_pct"] < memory["target_growth_pct"])

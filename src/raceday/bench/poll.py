@@ -1,8 +1,9 @@
 """`raceday bench poll`: the live path's latency, capacity, freshness and memory, in one run.
 
 The real `Poller`, `NztabClient` and `Ingestor` poll a simulated NZTAB (`python -m raceday.sim
-serve`, a subprocess on loopback) that shares their `ScaledClock`; each part writes into its own
-scratch database, created and dropped here. The simulated day has `meetings` meetings of 10
+serve`, a subprocess on loopback) that shares their `ScaledClock`, storing bodies through the
+store `raceday run` would use (RACEDAY_STORE_PROCESSES worker processes, or threads); each part
+writes into its own scratch database, created and dropped here. The simulated day has `meetings` meetings of 10
 races; its busiest instant is found with the same demand model as the real day's peak.
 
 - Latency (speed 1, the day's busiest minutes, the client's configured limits): each poll timed
@@ -25,7 +26,7 @@ races; its busiest instant is found with the same demand model as the real day's
   The need: the most polls per second a real day asks for, from the 748-race meetings sample and
   the cadence (`peak_poll_rate`).
 - Memory: a whole simulated day (or its first hours in quick mode) at `speed`, resident set size
-  sampled from /proc/self/statm; growth from the end of the warm-up (the first fifth of the
+  of this process and its store workers sampled from /proc/PID/statm; growth from the end of the warm-up (the first fifth of the
   simulated stretch) to the end. It runs first, so no earlier part's high-water mark hides growth.
 
 Machines are shared and noisy: every number comes with its floor or its target, measured or
@@ -38,6 +39,7 @@ import asyncio
 import contextlib
 import gc
 import json
+import multiprocessing
 import os
 import random
 import resource
@@ -59,7 +61,7 @@ from raceday.bench.scratch import scratch_database
 from raceday.bench.stats import p95
 from raceday.clock import ScaledClock
 from raceday.config import Settings
-from raceday.db.pool import ConnectionSource, open_pool
+from raceday.db.pool import open_pool
 from raceday.demo import DayOptions, SimulatedDay
 from raceday.ingest import Ingestor, IngestStatus
 from raceday.nztab import (
@@ -77,6 +79,7 @@ from raceday.pipeline.cadence import CadenceRules, RaceStatus
 from raceday.pipeline.meetings_plan import MeetingsRules, local_instant
 from raceday.pipeline.poller import Poller
 from raceday.pipeline.queue import Finished, PollQueue
+from raceday.pipeline.store import BodyStore, ProcessStore, ThreadStore
 from raceday.sim.days import day_seed
 
 __all__ = [
@@ -263,6 +266,32 @@ def rss_bytes() -> int:
         return resident_pages * os.sysconf("SC_PAGE_SIZE")
     except (OSError, IndexError, ValueError):
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _rss_of(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, IndexError, ValueError):
+        return 0  # gone (a worker being replaced), or no /proc
+
+
+def _worker_pids() -> list[int]:
+    """This process's multiprocessing children: the store's worker processes."""
+    return [child.pid for child in multiprocessing.active_children() if child.pid is not None]
+
+
+def _service_rss() -> tuple[int, int]:
+    """Resident bytes of this process, and of its store worker processes together."""
+    return rss_bytes(), sum(_rss_of(pid) for pid in _worker_pids())
+
+
+def _service_cpu_seconds() -> float | None:
+    """CPU seconds of this process and its live store workers."""
+    own = _cpu_seconds()
+    workers = [_cpu_seconds(pid) for pid in _worker_pids()]
+    if own is None or None in workers:
+        return None
+    return own + sum(w for w in workers if w is not None)
 
 
 def _cpu_seconds(pid: int | None = None) -> float | None:
@@ -491,18 +520,28 @@ def _run_settings(settings: Settings, capture_dir: Path, *, lift_rate_limit: boo
     return settings.model_copy(update=update)
 
 
+def _body_store(settings: Settings, database: _Database, clock: ScaledClock) -> BodyStore:
+    """The store `raceday run` gives its poller: RACEDAY_STORE_PROCESSES worker processes, or
+    (0) threads over the service's own Ingestor."""
+    if settings.store_processes == 0:
+        ingestor = Ingestor(database.pool, settings, clock=clock)
+        return ThreadStore(ingestor, workers=settings.poll_concurrency)
+    return ProcessStore(database.url, settings, clock, workers=settings.store_processes)
+
+
 async def _drive(
     settings: Settings,
     sim: SimulatedNztab,
-    source: ConnectionSource,
+    database: _Database,
     watch: Callable[[_Run], Coroutine[Any, Any, None]],
     *,
     seed: int,
     recorder: _Recorder | None = None,
 ) -> _Run:
-    """Run the real poller (its own store and threads, as it builds them by default) until
-    `watch(run)` returns, then stop it as SIGTERM would: the polls in flight finish."""
+    """Run the real poller, with the store the service would give it, until `watch(run)`
+    returns, then stop it as SIGTERM would: the polls in flight finish."""
     capture = Capture.from_settings(settings, sim.clock)
+    store = _body_store(settings, database, sim.clock)
     rules = CadenceRules.from_settings(settings)
     jitter = random.Random(seed)  # seeded: two runs plan the same polls
     client = (_TimedClient if recorder is not None else NztabClient)(
@@ -515,10 +554,11 @@ async def _drive(
     async with client:
         poller = Poller(
             client=client,
-            ingestor=Ingestor(source, settings, clock=sim.clock),
+            ingestor=Ingestor(database.pool, settings, clock=sim.clock),
             queue=queue,
             clock=sim.clock,
             concurrency=settings.poll_concurrency,
+            store=store,
         )
         run = _Run(poller, sim)
         stop = asyncio.Event()
@@ -533,20 +573,31 @@ async def _drive(
         finally:
             watching.cancel()
             stop.set()
-            await polling
+            try:
+                await polling
+            finally:
+                await asyncio.to_thread(store.close)
     if capture is not None:
         await capture.aclose()
     return run
 
 
+@dataclass(frozen=True)
+class _Database:
+    """A scratch database: its URL (for store worker processes) and a pool on it."""
+
+    url: str
+    pool: Any  # psycopg_pool.ConnectionPool
+
+
 @contextlib.contextmanager
-def _pool(server_url: str, label: str, size: int) -> Iterator[Any]:
-    """A pool on a new scratch database, dropped afterwards."""
+def _database(server_url: str, label: str, size: int) -> Iterator[_Database]:
+    """A new scratch database and a pool on it, dropped afterwards."""
     with (
         scratch_database(server_url, label) as url,
         open_pool(url, name=f"raceday-{label}", max_size=size, timeout_s=10.0) as pool,
     ):
-        yield pool
+        yield _Database(url, pool)
 
 
 # --- the parts --------------------------------------------------------------------------------
@@ -617,31 +668,32 @@ def _memory_part(setup: _Setup) -> dict[str, Any]:
     if options.day_hours is not None:
         end = min(end, begin + timedelta(hours=options.day_hours))
     warm_until = begin + (end - begin) * _WARMUP_FRACTION
-    samples: list[tuple[datetime, int]] = []
+    samples: list[tuple[datetime, int, int]] = []  # (instant, this process, store workers)
     backlog: list[bool] = []
     objects: list[int] = []  # Python objects the collector tracks, after warm-up and at the end
 
     async def watch(run: _Run) -> None:
         clock = run.sim.clock
         while clock.now() < end:
-            samples.append((clock.now(), rss_bytes()))
+            samples.append((clock.now(), *_service_rss()))
             backlog.append(run.backlog())
             if not objects and clock.now() >= warm_until:
                 objects.append(len(gc.get_objects()))
             await asyncio.sleep(_RSS_EVERY_S)
-        samples.append((clock.now(), rss_bytes()))
+        samples.append((clock.now(), *_service_rss()))
         objects.append(len(gc.get_objects()))
 
     settings = _run_settings(setup.settings, setup.work / "memory", lift_rate_limit=False)
     started = time.perf_counter()
     with (
-        _pool(setup.server_url, "bench_poll_memory", setup.pool_size) as pool,
+        _database(setup.server_url, "bench_poll_memory", setup.pool_size) as database,
         setup.simulator(begin, options.speed) as sim,
     ):
-        run = asyncio.run(_drive(settings, sim, pool, watch, seed=options.seed))
+        run = asyncio.run(_drive(settings, sim, database, watch, seed=options.seed))
     report = run.poller.report
-    after_warmup = next(rss for at, rss in samples if at >= warm_until)
-    at_end = samples[-1][1]
+    warm = next(sample for sample in samples if sample[0] >= warm_until)
+    last = samples[-1]
+    after_warmup, at_end = warm[1] + warm[2], last[1] + last[2]
     growth = (at_end - after_warmup) / after_warmup * 100
     return {
         "speed": options.speed,
@@ -654,12 +706,17 @@ def _memory_part(setup: _Setup) -> dict[str, Any]:
         "meetings_imports": report.imports,
         "races_stopped": len(report.stopped),
         "saturated_fraction": round(sum(backlog) / max(len(backlog), 1), 3),
+        "body_store": _store_kind(run.poller),
         "rss_samples": len(samples),
+        # The service's resident set: this process and its store worker processes.
         "rss_after_warmup_mb": round(after_warmup / _MB, 1),
         "rss_end_mb": round(at_end / _MB, 1),
-        "rss_peak_mb": round(max(rss for _, rss in samples) / _MB, 1),
+        "rss_peak_mb": round(max(a + b for _, a, b in samples) / _MB, 1),
+        "rss_main_mb": [round(warm[1] / _MB, 1), round(last[1] / _MB, 1)],
+        "rss_workers_mb": [round(warm[2] / _MB, 1), round(last[2] / _MB, 1)],
         "growth_pct": round(growth, 2),
-        # RSS that grows while these stay flat is the allocator keeping freed memory, not a leak.
+        # RSS that grows while these stay flat is the allocator keeping freed memory, not a leak
+        # (of this process; the workers' objects are not counted).
         "python_objects_after_warmup": objects[0],
         "python_objects_end": objects[-1],
         "target_growth_pct": TARGET_RSS_GROWTH_PCT,
@@ -690,12 +747,12 @@ def _latency_part(setup: _Setup) -> dict[str, Any]:
     settings = _run_settings(setup.settings, setup.work / "latency", lift_rate_limit=False)
     with (
         scratch_database(setup.server_url, "bench_poll_floor") as floor_url,
-        _pool(setup.server_url, "bench_poll", setup.pool_size) as pool,
+        _database(setup.server_url, "bench_poll", setup.pool_size) as database,
     ):
         with setup.simulator(begin, 1.0) as sim:
             recorder = _Recorder(sim.clock)
             run = asyncio.run(
-                _drive(settings, sim, pool, watch, seed=options.seed, recorder=recorder)
+                _drive(settings, sim, database, watch, seed=options.seed, recorder=recorder)
             )
         timed = [
             t
@@ -727,6 +784,7 @@ def _latency_part(setup: _Setup) -> dict[str, Any]:
         "fetch": _ms([t.fetched_at - t.fetch_started for t in timed]),
         "store": _ms([t.done_at - t.fetched_at for t in timed]),
         "client_max_rps": settings.nztab_max_rps,
+        "body_store": _store_kind(run.poller),
         "floor_polls_per_s": round(len(floor) / sum(floor), 2),
     }
     return {
@@ -778,19 +836,23 @@ def _capacity_part(setup: _Setup, needed: dict[str, Any], floor_rate: float) -> 
         first_pass = len(run.poller.queue.tracked())
         while report.stored < first_pass:
             await asyncio.sleep(_MONITOR_S)
-        marks.append((time.perf_counter(), report.stored, _cpu_seconds(), _cpu_seconds(pid)))
+        marks.append(
+            (time.perf_counter(), report.stored, _service_cpu_seconds(), _cpu_seconds(pid))
+        )
         goal = report.stored + options.polls
         while report.stored < goal:
             backlog.append(run.backlog())
             await asyncio.sleep(_MONITOR_S)
-        marks.append((time.perf_counter(), report.stored, _cpu_seconds(), _cpu_seconds(pid)))
+        marks.append(
+            (time.perf_counter(), report.stored, _service_cpu_seconds(), _cpu_seconds(pid))
+        )
 
     settings = _run_settings(setup.settings, setup.work / "capacity", lift_rate_limit=True)
     with (
-        _pool(setup.server_url, "bench_poll_capacity", setup.pool_size) as pool,
+        _database(setup.server_url, "bench_poll_capacity", setup.pool_size) as database,
         setup.simulator(begin, options.capacity_speed) as sim,
     ):
-        run = asyncio.run(_drive(settings, sim, pool, watch, seed=options.seed))
+        run = asyncio.run(_drive(settings, sim, database, watch, seed=options.seed))
     (t0, n0, ours0, sim0), (t1, n1, ours1, sim1) = marks
     polls = n1 - n0
     rate = polls / (t1 - t0)
@@ -808,7 +870,7 @@ def _capacity_part(setup: _Setup, needed: dict[str, Any], floor_rate: float) -> 
         # What one core could sustain at that CPU cost: the simulator and the database share
         # this machine's cores with the service here, and NZTAB would not.
         "service_polls_per_cpu_s": round(1000 / service_cpu, 1) if service_cpu else None,
-        "store": _store_kind(run.poller),
+        "body_store": _store_kind(run.poller),
         "floor_polls_per_s": floor_rate,
         "ratio_to_floor": round(rate / floor_rate, 2),
         "target_headroom": TARGET_HEADROOM,
@@ -828,9 +890,10 @@ def _capacity_part(setup: _Setup, needed: dict[str, Any], floor_rate: float) -> 
 
 
 def _store_kind(poller: Poller) -> str:
-    """How the poller stores bodies: its `store` when it has one, else its worker threads."""
-    store = getattr(poller, "store", None)
-    return type(store).__name__ if store is not None else "executor threads"
+    """How the poller stored bodies: "ProcessStore (4 workers)" or "ThreadStore"."""
+    workers = poller.ingestor.settings.store_processes
+    kind = type(poller.store).__name__
+    return f"{kind} ({workers} workers)" if isinstance(poller.store, ProcessStore) else kind
 
 
 def _per_poll(before: float | None, after: float | None, polls: int) -> float | None:
