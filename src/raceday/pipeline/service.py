@@ -4,11 +4,17 @@ on the service's clock, and the HTTP endpoints (/health, /metrics), in one async
 Start-up: the caller has migrated the database (the CLI does, refusing a database ahead of the
 code). Then maintenance runs once, the HTTP server starts, and the process stands by until it
 holds the poller lock; only the leader polls. A leader that loses its lock (its connection broke)
-stops polling, lets its writes in flight finish and stands by again.
+stops polling, lets its writes in flight finish and stands by again. Each leadership term polls
+on a pool of its own, opened as the term begins (a pool that lived through a database outage
+would still be backing off its reconnects). A term that fails (the database gone again as it
+began) or crashes (a bug) is logged, its lock given up, and the process stands by again: nothing
+in a term ends the service.
 
 Shutdown (`stop` set, e.g. by SIGINT/SIGTERM): no new poll starts, writes in flight finish, the
-HTTP server and the pools close. The only wait is for polls in flight, bounded by the client's
-timeout and the pool's.
+HTTP server and the pools close. Polls in flight get `ServiceOptions.stop_grace_s` to finish;
+then those still fetching are cancelled (an NZTAB that hangs would otherwise hold the exit for
+its timeout times its retries, a minute by default): a fetch cut short has nothing to write,
+and a write already running finishes in its worker, which the shutdown waits for.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from raceday.api.ops import HealthProbe, ServiceState, ops_app
 from raceday.clock import Clock
 from raceday.config import Settings
 from raceday.db.pool import open_pool
+from raceday.errors import DatabaseError
 from raceday.ingest import Ingestor
 from raceday.logs import get_logger
 from raceday.metrics import POLLER_LEADER
@@ -39,6 +46,7 @@ from raceday.pipeline.cadence import CadenceRules
 from raceday.pipeline.leader import Leadership
 from raceday.pipeline.poller import Poller, PollReport
 from raceday.pipeline.queue import PollQueue
+from raceday.pipeline.store import BodyStore, ProcessStore, ThreadStore
 from raceday.runtime import MaintenanceLoop
 
 __all__ = ["Service", "ServiceOptions"]
@@ -57,6 +65,10 @@ class ServiceOptions:
     port: int = 8000
     leader_retry_s: float = 2.0
     jitter_seed: int | None = None
+    # After a stop, how long polls in flight may take before their fetches are cancelled; the
+    # rest of the shutdown (the store's workers, the pools, HTTP) must fit in what remains of
+    # the 10 s `raceday run` promises.
+    stop_grace_s: float = 3.0
 
 
 class _QuietServer(uvicorn.Server):
@@ -92,17 +104,17 @@ class Service:
         return self._poller.report if self._poller else None
 
     async def run(self, stop: asyncio.Event) -> None:
-        size = self.settings.poll_concurrency + 2
+        # The service's own pool serves /health and maintenance; each term polls on its own.
         pool = await asyncio.to_thread(
-            open_pool, self.options.database_url, name="raceday-run", max_size=size, timeout_s=5.0
+            open_pool, self.options.database_url, name="raceday-run", max_size=4, timeout_s=5.0
         )
-        executor = ThreadPoolExecutor(size, "raceday-store")
+        executor = ThreadPoolExecutor(self.settings.poll_concurrency + 2, "raceday-store")
         try:
             probe = HealthProbe(pool, self.settings, self.clock, self.state)
             server, serving = await self._serve_http(probe)
             maintenance = asyncio.create_task(self._maintain(pool, stop, executor))
             try:
-                await self._lead_and_poll(pool, stop, executor)
+                await self._lead_and_poll(stop, executor)
             finally:
                 self.state.role = "stopping"
                 maintenance.cancel()
@@ -117,9 +129,7 @@ class Service:
 
     # --- polling under leadership ----------------------------------------------------------
 
-    async def _lead_and_poll(
-        self, pool: Any, stop: asyncio.Event, executor: ThreadPoolExecutor
-    ) -> None:
+    async def _lead_and_poll(self, stop: asyncio.Event, executor: ThreadPoolExecutor) -> None:
         leadership = Leadership(self.options.database_url, retry_s=self.options.leader_retry_s)
         try:
             while not stop.is_set():
@@ -129,7 +139,15 @@ class Service:
                 self.state.role = "leader"
                 POLLER_LEADER.set(1)
                 try:
-                    await self._poll_term(pool, stop, executor, leadership)
+                    await self._poll_term(stop, executor, leadership)
+                except DatabaseError as exc:  # the server went away as the term began
+                    _log.warning("poll_term_failed", error=exc.message)
+                    await self._stand_down(leadership, stop)
+                except Exception as exc:
+                    # A bug in a term (the poller, its store) must not end the service: say
+                    # so loudly, give the lock up for whoever asks next, and stand by again.
+                    _log.error("poll_term_crashed", error=repr(exc), exc_info=True)
+                    await self._stand_down(leadership, stop)
                 finally:
                     POLLER_LEADER.set(0)
                     self.state.polling = False
@@ -138,35 +156,102 @@ class Service:
         finally:
             await leadership.release()
 
+    async def _stand_down(self, leadership: Leadership, stop: asyncio.Event) -> None:
+        """Release the lock (a standby may take over at once) and pause before asking again."""
+        await leadership.release()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), self.options.leader_retry_s)
+
     async def _poll_term(
-        self, pool: Any, stop: asyncio.Event, executor: ThreadPoolExecutor, leadership: Leadership
+        self, stop: asyncio.Event, executor: ThreadPoolExecutor, leadership: Leadership
     ) -> None:
-        capture = Capture.from_settings(self.settings, self.clock)
-        rules = CadenceRules(cap_after_start=timedelta(minutes=self.settings.poll_cap_minutes))
-        queue = PollQueue(rules, rng=random.Random(self.options.jitter_seed))
-        async with NztabClient(
-            self.settings, base_url=self.options.nztab_url, capture=capture, clock=self.clock
-        ) as client:
+        """One leadership term: a fresh queue, client and store, on connections of its own.
+
+        Its own pool, not the service's: a pool that lived through a database outage reconnects
+        on its own backoff (1, 2, 4, 8 … wall seconds per connection), up to half a minute
+        after a 30-s outage, and every poll would fail meanwhile. A term begins just after the
+        leader's connection reached the server, so a new pool connects at once.
+        """
+        async with contextlib.AsyncExitStack() as term:  # closed in reverse: store first
+            size = self.settings.poll_concurrency + 2
+            pool = await asyncio.to_thread(
+                open_pool,
+                self.options.database_url,
+                name="raceday-poll",
+                max_size=size,
+                timeout_s=5.0,
+            )
+            term.push_async_callback(asyncio.to_thread, pool.close)
+            capture = Capture.from_settings(self.settings, self.clock)
+            if capture is not None:
+                term.push_async_callback(capture.aclose)
+            client = await term.enter_async_context(
+                NztabClient(
+                    self.settings,
+                    base_url=self.options.nztab_url,
+                    capture=capture,
+                    clock=self.clock,
+                )
+            )
+            ingestor = Ingestor(pool, self.settings, clock=self.clock)
+            store = self._body_store(ingestor, executor)
+            term.push_async_callback(asyncio.to_thread, store.close)
+            rules = CadenceRules(cap_after_start=timedelta(minutes=self.settings.poll_cap_minutes))
             poller = Poller(
                 client=client,
-                ingestor=Ingestor(pool, self.settings, clock=self.clock),
-                queue=queue,
+                ingestor=ingestor,
+                queue=PollQueue(rules, rng=random.Random(self.options.jitter_seed)),
                 clock=self.clock,
                 concurrency=self.settings.poll_concurrency,
                 executor=executor,
+                store=store,
             )
             self._poller = poller
             self.reports.append(poller.report)
             self.state.polling = True
             watcher = asyncio.create_task(self._mirror(poller, stop))
             try:
-                await poller.run(stop, keep_going=leadership.still_leader)
+                await self._run_poller(poller, stop, leadership)
             finally:
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
-        if capture is not None:
-            await capture.aclose()
+
+    def _body_store(self, ingestor: Ingestor, executor: ThreadPoolExecutor) -> BodyStore:
+        workers = self.settings.store_processes
+        if workers == 0:
+            return ThreadStore(ingestor, workers=self.settings.poll_concurrency, executor=executor)
+        return ProcessStore(self.options.database_url, self.settings, self.clock, workers=workers)
+
+    async def _run_poller(
+        self, poller: Poller, stop: asyncio.Event, leadership: Leadership
+    ) -> None:
+        """`poller.run` until it returns: by itself (the lock was lost), or once stopped and
+        drained. Polls still in flight `stop_grace_s` after the stop are cancelled: the drain
+        waits on them, so cancelling it cancels them, each at its await (a fetch is abandoned;
+        a write running in its worker thread or process goes on to its commit or rollback)."""
+        running = asyncio.create_task(poller.run(stop, keep_going=leadership.still_leader))
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if not running.done():
+                await asyncio.wait({running}, timeout=self.options.stop_grace_s)
+            if not running.done():
+                _log.warning(
+                    "poller_cancelled",
+                    reason=f"polls still in flight {self.options.stop_grace_s:g} s after the "
+                    "stop: their fetches are abandoned, writes running finish",
+                )
+            while not running.done():
+                # Once per second: a cancel lands on whatever the poller awaits at that moment.
+                running.cancel()
+                await asyncio.wait({running}, timeout=1.0)
+        finally:
+            stopping.cancel()
+            if not running.done():  # we are being cancelled ourselves: take the poller along
+                running.cancel()
+        if not running.cancelled():
+            running.result()  # a poller that crashed raises here
 
     async def _mirror(self, poller: Poller, stop: asyncio.Event) -> None:
         # The health probe reads ServiceState; keep it in step with the poller.
