@@ -1,0 +1,210 @@
+"""A whole simulated racing day through the live service, and its last minutes at 60x.
+
+The day is the simulator's default card for 2026-12-03: 100 races over 10 meetings — NZ, AUS,
+an early-morning USA meeting and a French one that runs past NZ midnight, with late
+scratchings, an abandoned race and a start put back. The service polls it from 10:40 NZDT on
+(the USA meeting is over by then: its races are caught up with one closing poll each) at high
+speed, so this test takes a few minutes of wall time; its proof:
+- every race of the day ends Final (with its results and dividends) or Abandoned;
+- the history the service stored equals what ingesting every body the simulator served gives
+  (the simulator records each body it sent, independently of the service's own capture).
+
+The second test runs the busiest stretch of the afternoon at 60x and checks that every poll due
+in a race's last 5 minutes happened on time: 0 missed deadlines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from raceday.cli import main
+from raceday.nztab.capture import encode_record
+from raceday.pipeline.service import Service, ServiceOptions
+from raceday.sim.record import iter_record
+from tests.fixtures.postgres import fresh_database
+from tests.fixtures.simulator import run_simulator
+from tests.live.test_service import run_until, service_settings, shared_clock
+
+DAY = "2026-12-03"
+# Every column of the history tables but created_at (the moment of the insert).
+ODDS = "entrant_id, event_timestamp, type, odds"
+MONEY = (
+    "entrant_id, race_id, event_timestamp, hold_percentage, bet_percentage, win_pool_amount,"
+    " place_pool_amount, incremental_win_amount, incremental_place_amount, time_to_start,"
+    " time_interval, interval_type, fixed_win_odds, fixed_place_odds, pool_win_odds,"
+    " pool_place_odds"
+)
+_UNSETTLED = f"""
+select count(*) filter (where r.status not in ('Final', 'Abandoned')
+                           or (r.status = 'Final' and rr.result_status is distinct from 'Final')),
+       count(*)
+from races r left join race_results rr using (race_id)
+where r.race_date_nz = '{DAY}'
+"""
+
+
+# Opt-in for now (RACEDAY_LONG_TESTS=1): on the shared 2-core machine a whole day at 300x runs
+# 5-15 minutes, and beyond some speed the poller is behind for good (docs/decisions/0008);
+# the speeds and the stretch of the day these tests run are still being tuned to the CI budget.
+pytestmark = pytest.mark.skipif(
+    os.environ.get("RACEDAY_LONG_TESTS") != "1", reason="long: set RACEDAY_LONG_TESTS=1"
+)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def _origin() -> str:
+    return (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
+
+
+def _digest(url: str, table: str, columns: str) -> tuple[int, str]:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            f"select count(*), md5(coalesce(string_agg(t::text, '|' order by t::text), ''))"
+            f" from (select {columns} from {table}) t"
+        ).fetchone()
+    assert row is not None
+    return int(row[0]), str(row[1])
+
+
+def _record_as_capture(record: Path, archive: Path) -> int:
+    """The simulator's record of served bodies, rewritten as a capture archive to replay."""
+    count = 0
+    with archive.open("wb") as out:
+        for served in iter_record(record):
+            if served.status != 200 or served.body is None:
+                continue
+            body = json.dumps(served.body, ensure_ascii=False).encode()
+            out.write(gzip.compress(encode_record(served.at, served.url, 200, body), 1))
+            count += 1
+    return count
+
+
+@pytest.mark.anyio
+async def test_a_whole_racing_day_ends_settled_and_equals_a_replay_of_what_was_served(
+    database_url: str, server_url: str, template_database: str, tmp_path: Path
+) -> None:
+    # Long test (about 3-5 minutes): a simulated day of 16 hours at 300x.
+    record = tmp_path / "served.jsonl.gz"
+    args = ["--day", DAY, "--speed", "300", "--start", "2026-12-02T21:40:00Z"]
+    args += ["--origin", _origin(), "--record", str(record)]
+    unsettled: list[int] = [1]
+
+    async def watch_the_store() -> None:
+        while True:
+            row = await asyncio.to_thread(_count_unsettled, database_url)
+            unsettled[0] = row[0] if row[1] >= 100 else 1
+            await asyncio.sleep(1)
+
+    with run_simulator(*args) as sim:
+        service = Service(
+            service_settings(database_url, tmp_path),
+            ServiceOptions(database_url=database_url, nztab_url=sim.base_url, port=0),
+            clock=shared_clock(sim),
+        )
+        watcher = asyncio.create_task(watch_the_store())
+        await run_until(service, lambda _svc: unsettled[0] == 0, wall_timeout_s=900)
+        watcher.cancel()
+    report = service.report
+    assert report is not None
+    print(  # the figures of the day, for the closing note (pytest -s)
+        f"\nwhole day: polls {report.polls} stored {report.stored} failed {report.failed}"
+        f" missed {report.missed_deadlines} late {report.late_polls} rows {report.rows}"
+        f" settled {len(report.stopped)}"
+    )
+    final, total = _count_unsettled(database_url)
+    assert total >= 100 and final == 0, f"{final} of {total} races not settled"
+    with psycopg.connect(database_url) as conn:
+        meetings, countries, abandoned, past_midnight = conn.execute(
+            "select count(distinct r.meeting_id), count(distinct m.country),"
+            " count(*) filter (where r.status = 'Abandoned'),"
+            " count(*) filter (where (r.start_time at time zone 'Pacific/Auckland')::date > r.race_date_nz)"
+            f" from races r join meetings m using (meeting_id) where r.race_date_nz = '{DAY}'"
+        ).fetchone() or (0, 0, 0, 0)
+        no_dividends = conn.execute(
+            "select count(*) from races r where r.race_date_nz = %s and r.status = 'Final'"
+            " and not exists (select 1 from race_dividends d where d.race_id = r.race_id)",
+            (DAY,),
+        ).fetchone()
+    assert meetings >= 8 and countries >= 3 and abandoned >= 1 and past_midnight >= 1
+    assert no_dividends == (0,)
+
+    archive = tmp_path / "replay" / f"{DAY}.jsonl.gz"
+    archive.parent.mkdir()
+    served = _record_as_capture(record, archive)
+    assert served >= report.stored
+    with fresh_database(server_url, template=template_database) as replay_url:
+        assert main(["ingest", "--backfill", str(archive), "--database-url", replay_url]) == 0
+        for table, columns in (("odds_history", ODDS), ("money_flow_history", MONEY)):
+            live = _digest(database_url, table, columns)
+            assert live[0] > 0
+            assert live == _digest(replay_url, table, columns), table
+
+
+def _count_unsettled(url: str) -> tuple[int, int]:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(_UNSETTLED).fetchone()
+    return (int(row[0]), int(row[1])) if row else (1, 0)
+
+
+@pytest.mark.anyio
+async def test_at_60x_every_poll_of_every_race_s_last_five_minutes_happens_on_time(
+    database_url: str, tmp_path: Path
+) -> None:
+    # The afternoon's busiest 45 simulated minutes (five meetings racing), 45 s of wall time.
+    record = tmp_path / "served.jsonl.gz"
+    start = datetime(2026, 12, 3, 0, 40, tzinfo=UTC)
+    args = ["--day", DAY, "--speed", "60", "--start", start.isoformat()]
+    args += ["--origin", _origin(), "--record", str(record)]
+    end = start + timedelta(minutes=45)
+    with run_simulator(*args) as sim:
+        clock = shared_clock(sim)
+        service = Service(
+            service_settings(database_url, tmp_path),
+            ServiceOptions(database_url=database_url, nztab_url=sim.base_url, port=0),
+            clock=clock,
+        )
+        await run_until(service, lambda svc: svc.clock.now() >= end, wall_timeout_s=120)
+    poller = service._poller
+    assert poller is not None and service.report is not None
+    served: dict[str, list[datetime]] = {}
+    for body in iter_record(record):
+        if "/racing/events/" in body.url and body.status == 200:
+            served.setdefault(body.url.split("/racing/events/")[1].split("?")[0], []).append(
+                body.at
+            )
+    checked = 0
+    for race_id, race in poller.queue.tracked().items():
+        begins = race.advertised_start - timedelta(minutes=5)
+        if not (start + timedelta(minutes=2) <= begins and race.advertised_start <= end):
+            continue  # its last five minutes are not wholly inside the run
+        for slot in poller.queue.deadline_slots(race_id):
+            # Served a moment after the poll started: the HTTP round trip, in simulated time.
+            kept = any(
+                slot.at <= at <= slot.latest_start + timedelta(seconds=3)
+                for at in served.get(race_id, ())
+            )
+            near = [
+                at.isoformat()
+                for at in served.get(race_id, ())
+                if abs((at - slot.at).total_seconds()) < 40
+            ]
+            assert kept, (
+                f"race {race_id}: no poll in its slot [{slot.at.isoformat()},"
+                f" {slot.latest_start.isoformat()}]; served near it: {near};"
+                f" missed deadlines {service.report.missed_deadlines}"
+            )
+            checked += 1
+    assert checked >= 5 * 20, checked  # at least five races' last 5 minutes, 20 slots each
+    assert service.report.missed_deadlines == 0
