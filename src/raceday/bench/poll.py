@@ -623,7 +623,7 @@ class PollBenchOptions:
             "polls": 30,
             "speed": 600.0,
             "latency_window_s": 2.0,
-            "day_hours": 0.5,
+            "day_hours": 1.5,  # long enough for a store worker process to start, even when busy
         }
         return cls(**(sizes | overrides))
 
@@ -893,7 +893,9 @@ def _store_kind(poller: Poller) -> str:
     """How the poller stored bodies: "ProcessStore (4 workers)" or "ThreadStore"."""
     workers = poller.ingestor.settings.store_processes
     kind = type(poller.store).__name__
-    return f"{kind} ({workers} workers)" if isinstance(poller.store, ProcessStore) else kind
+    if not isinstance(poller.store, ProcessStore):
+        return kind
+    return f"{kind} ({workers} worker{'' if workers == 1 else 's'})"
 
 
 def _per_poll(before: float | None, after: float | None, polls: int) -> float | None:
