@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import psycopg
+
 from raceday.clock import Clock
 from raceday.db.pool import ConnectionSource, borrow
 from raceday.errors import DatabaseError, PayloadError
@@ -290,7 +292,8 @@ class Poller:
                 await self._import_day(day, now)
                 MEETINGS_IMPORTS.labels("ok").inc()
                 self.report.imports += 1
-            except (NztabError, PayloadError, DatabaseError) as exc:
+            except (NztabError, PayloadError, DatabaseError, psycopg.Error) as exc:
+                # psycopg.Error: the settled-races read met a lost database (a PoolTimeout).
                 ok = False
                 MEETINGS_IMPORTS.labels("failed").inc()
                 _log.warning("meetings_import_failed", day=day.isoformat(), error=str(exc))

@@ -12,9 +12,12 @@ is the service's default and `ThreadStore` remains for callers that hand in thei
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import os
+import signal
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -94,11 +97,18 @@ class ThreadStore:
 # --- worker processes --------------------------------------------------------------------------
 
 _WORKER_INGESTOR: Ingestor | None = None
+_CLOSE_WAIT_S = 2.0
 
 
 def _start_worker(database_url: str, settings: Settings, clock: Clock) -> None:
     from raceday.db.pool import open_pool
 
+    # Only the service stops its workers: a Ctrl-C to the terminal's process group (or a
+    # SIGTERM to it) must not kill them mid-write. Their own group keeps them out of it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)
     global _WORKER_INGESTOR
     pool = open_pool(database_url, name=f"raceday-store-{os.getpid()}", max_size=1, timeout_s=5.0)
     _WORKER_INGESTOR = Ingestor(pool, settings, clock=clock)
@@ -143,4 +153,14 @@ class ProcessStore:
         return Stored(None, failure=("database_unavailable", f"store workers died writing {url}"))
 
     def close(self) -> None:
-        self._executor.shutdown(wait=True)
+        """Stop the workers. The poller has awaited every store by now, so they are idle: give
+        them `_CLOSE_WAIT_S` to exit (spawned interpreters on a loaded machine took 2.5-11 s),
+        then terminate the rest; an idle worker holds no transaction."""
+        processes = list(getattr(self._executor, "_processes", {}).values())
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + _CLOSE_WAIT_S
+        for process in processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
