@@ -20,7 +20,7 @@ import typer
 from raceday.cli import render
 from raceday.cli.context import open_database, settings_from
 from raceday.cli.options import DatabaseUrlOption
-from raceday.cli.run import _migrate, _serve, parse_duration
+from raceday.cli.run import migrate_to_head, parse_duration, serve_until_stopped
 from raceday.clock import ScaledClock, parse_instant
 from raceday.errors import RacedayError
 from raceday.logs import configure_logging
@@ -59,7 +59,7 @@ def live(
     configure_logging(settings.log_format, settings.log_level)
     stop_after = parse_duration(duration) if duration else None
     database = open_database(settings)
-    _migrate(database.url)
+    migrate_to_head(database.url)
     origin = datetime.now(UTC) + _ORIGIN_LEAD
     begin = _start_instant(start, settings.timezone, meetings)
     command = [
@@ -86,7 +86,7 @@ def live(
         clock = ScaledClock(begin, speed, origin)
         options = ServiceOptions(database_url=database.url, nztab_url=url, port=port)
         service = Service(settings, options, clock=clock, on_listening=_announce)
-        asyncio.run(_serve(service, stop_after, show=sys.stderr.isatty()))
+        asyncio.run(serve_until_stopped(service, stop_after, show=sys.stderr.isatty()))
         _summary(service)
     finally:
         sim.terminate()
@@ -101,9 +101,13 @@ def _start_instant(text: str, zone: str, meetings: int) -> datetime:
         return parse_instant(text, zone)
     from raceday.demo import DayOptions, SimulatedDay
     from raceday.racing_day import racing_day_of
+    from raceday.sim.days import day_seed
 
     day = racing_day_of(datetime.now(UTC), zone)
-    first = SimulatedDay(DayOptions(day=day, meetings=meetings)).first_start()
+    # The day the simulator will serve: its seed is derived from (--seed 0, the day).
+    first = SimulatedDay(
+        DayOptions(day=day, seed=day_seed(0, day), meetings=meetings)
+    ).first_start()
     return first - timedelta(hours=1)
 
 

@@ -21,7 +21,7 @@ from raceday.errors import ConfigError, MigrationError
 from raceday.logs import configure_logging, get_logger
 from raceday.pipeline.service import Service, ServiceOptions
 
-__all__ = ["build_clock", "parse_duration", "run"]
+__all__ = ["build_clock", "migrate_to_head", "parse_duration", "run", "serve_until_stopped"]
 
 _log = get_logger("raceday.cli.run")
 _DURATION = re.compile(r"^\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+(?:\.\d+)?)s)?\s*$")
@@ -98,7 +98,7 @@ def run(
     clock = build_clock(start, speed, origin, settings.timezone)
     stop_after = parse_duration(duration) if duration else None
     database = open_database(settings)
-    _migrate(database.url)
+    migrate_to_head(database.url)
     options = ServiceOptions(
         database_url=database.url,
         nztab_url=nztab_url or settings.nztab_base_url,
@@ -106,10 +106,10 @@ def run(
         port=port,
     )
     service = Service(settings, options, clock=clock, on_listening=_announce)
-    asyncio.run(_serve(service, stop_after, show=status and sys.stderr.isatty()))
+    asyncio.run(serve_until_stopped(service, stop_after, show=status and sys.stderr.isatty()))
 
 
-def _migrate(url: str) -> None:
+def migrate_to_head(url: str) -> None:
     with connect(url, application_name="raceday-run") as conn:
         state = schema_state(conn)
     if state.standing == "ahead":
@@ -128,7 +128,9 @@ def _announce(url: str) -> None:
     render.info(f"raceday run: health {url}/health, metrics {url}/metrics")
 
 
-async def _serve(service: Service, stop_after: timedelta | None, *, show: bool) -> None:
+async def serve_until_stopped(
+    service: Service, stop_after: timedelta | None, *, show: bool
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 
