@@ -22,6 +22,7 @@ __all__ = [
     "DatabaseError",
     "EmbeddedServerError",
     "MigrationError",
+    "NotJsonError",
     "PartitionError",
     "PayloadError",
     "RacedayError",
@@ -100,6 +101,11 @@ class PayloadError(RacedayError):
             ": ".join(parts),
             hint=hint or "the file was not ingested; fix or remove it and ingest it again",
         )
+
+
+class NotJsonError(PayloadError):
+    """A body that is not JSON at all (cut short, an HTML error page, NaN): unlike a body that
+    does not validate, a fetch of it may be retried and a capture of it skipped."""
 
 
 class UnsupportedPayloadError(PayloadError):

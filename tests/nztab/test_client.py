@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import itertools
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -603,27 +604,31 @@ async def test_concurrent_requests_are_limited_by_the_setting(tmp_path: Path) ->
     assert gate.most_in_flight == 3
 
 
-async def test_requests_started_per_second_are_limited_by_the_setting(tmp_path: Path) -> None:
+async def test_a_burst_of_rps_requests_starts_at_once_and_the_next_waits(tmp_path: Path) -> None:
     gate = Gate()
     gate.open.set()
-    async with _client(tmp_path, gate, nztab_max_rps=1) as client:
+    async with _client(tmp_path, gate, nztab_max_rps=2) as client:
         tasks = [asyncio.create_task(client.race_event(RACE)) for _ in range(5)]
         await _settle()
-        assert len(gate.started) == 1  # the next may start only a second later
+        assert len(gate.started) == 2  # the bucket's worth; the third only 1/rps s later
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def test_request_starts_are_spaced_by_the_rate(tmp_path: Path) -> None:
+async def test_after_the_burst_request_starts_are_spaced_by_the_rate(tmp_path: Path) -> None:
     gate = Gate()
     gate.open.set()
-    rate = 50.0
+    rate = 20.0
     async with _client(tmp_path, gate, nztab_max_rps=rate) as client:
-        await asyncio.gather(*(client.race_event(RACE) for _ in range(6)))
-    gaps = [b - a for a, b in zip(gate.started, gate.started[1:], strict=False)]
-    # The event loop's own clock, which the limiter also reads: a lower bound cannot flake.
-    assert len(gaps) == 5 and min(gaps) >= 1 / rate - 1e-3
+        await asyncio.gather(*(client.race_event(RACE) for _ in range(26)))
+    # The bucket leaks while the burst of 20 goes out, so the 21st may start early; from then
+    # on each start waits for one request's worth to leak away.
+    after_burst = gate.started[20:]
+    gaps = [b - a for a, b in itertools.pairwise(after_burst)]
+    # The event loop's own clock, which the limiter also reads: lower bounds cannot flake.
+    assert len(gaps) == 5 and min(gaps) >= 1 / rate - 2e-3
+    assert gate.started[-1] - gate.started[0] >= 5 / rate
 
 
 # --- capture --------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ reported with its reason and the rest of the batch goes on.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -30,7 +29,7 @@ from uuid import UUID
 
 import psycopg
 
-from raceday.errors import PartitionError, PayloadError, UnsupportedPayloadError
+from raceday.errors import NotJsonError, PartitionError, PayloadError, UnsupportedPayloadError
 from raceday.ingest.ingestor import Ingestor, describe_refusal, located
 from raceday.ingest.outcomes import IngestOutcome, IngestStatus, WriteResult
 from raceday.ingest.rows import RaceBatch
@@ -38,17 +37,7 @@ from raceday.ingest.transform import race_batch
 from raceday.nztab.capture import CaptureReader, CaptureRef, is_capture_archive, iter_capture
 from raceday.nztab.errors import CaptureError
 from raceday.nztab.models import Payload, RaceEvent
-
-# The rules read_body applies to a file's bytes, applied to a captured body's bytes too.
-# TODO(payloads owner): expose `decode_body(raw, *, source)` and use it here and in read_body.
-from raceday.nztab.payloads import (
-    _SUSPECT_ESCAPE,
-    _refuse_constant,
-    _unstorable_text,
-    detect_payload_type,
-    parse_payload,
-    read_body,
-)
+from raceday.nztab.payloads import decode_body, detect_payload_type, parse_payload, read_body
 from raceday.nztab.times import parse_utc_timestamp
 
 __all__ = ["FileOutcome", "IngestReport", "Source", "discover_files", "ingest_files"]
@@ -315,19 +304,12 @@ def _read(source: Source, reader: CaptureReader) -> object:
         raise PayloadError(exc.reason, file=name) from exc
     if record.status != 200:
         raise _NotStored("http_response", f"captured HTTP {record.status} responses")
-    raw = record.body_bytes
     try:
-        body = json.loads(raw, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError):
+        return decode_body(record.body_bytes, source=name)
+    except NotJsonError:
         raise _NotStored(
             "not_json", "captured bodies that are not JSON (cut short; the client retried)"
         ) from None
-    if _SUSPECT_ESCAPE.search(raw):
-        problem = _unstorable_text(body)
-        if problem:
-            where, what = problem
-            raise PayloadError(f"text that cannot be stored: {what}", file=name, field_path=where)
-    return body
 
 
 def _load(source: Source, reader: CaptureReader) -> Payload | FileOutcome:

@@ -17,8 +17,6 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
-from psycopg.types.json import Jsonb
-
 from raceday.errors import PayloadError
 from raceday.ingest.rows import (
     PRICE_TYPES,
@@ -39,6 +37,7 @@ from raceday.ingest.rows import (
     ResultRow,
     SummaryRaceRow,
     entrant_prices,
+    jsonb,
     jsonb_or_none,
 )
 from raceday.nztab.models import MeetingsList, RaceEvent, RacesList, Runner
@@ -597,7 +596,7 @@ def _result_rows(
                 f"data.dividends[{dividend.id}].jackpot_size",
                 race_id=race_id,
             ),
-            positions=Jsonb([p.model_dump() for p in dividend.positions]),
+            positions=jsonb([p.model_dump() for p in dividend.positions]),
             api_generated_time=seen,
         )
         for dividend in kept

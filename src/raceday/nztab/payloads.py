@@ -19,7 +19,8 @@ from typing import Any, Literal, cast
 
 from pydantic import ValidationError
 
-from raceday.errors import PayloadError, UnsupportedPayloadError
+from raceday import fastjson
+from raceday.errors import NotJsonError, PayloadError, UnsupportedPayloadError
 from raceday.nztab.models import (
     MeetingDetail,
     MeetingsList,
@@ -30,9 +31,11 @@ from raceday.nztab.models import (
 
 __all__ = [
     "SUPPORTED_PAYLOAD_TYPES",
+    "NotJsonError",
     "PayloadError",
     "PayloadType",
     "UnsupportedPayloadError",
+    "decode_body",
     "detect_payload_type",
     "field_path",
     "load_payload",
@@ -256,16 +259,30 @@ def read_body(path: Path) -> object:
         raw = path.read_bytes()
     except OSError as exc:
         raise PayloadError(f"cannot read the file: {exc.strerror or exc}", file=path) from exc
+    return decode_body(raw, source=path)
+
+
+def decode_body(raw: bytes, *, source: str | Path) -> object:
+    """The decoded JSON of a body (a file's, a capture's, a poll's), with the rules every body
+    meets: strict JSON (NaN and Infinity are not numbers) and only text PostgreSQL can store.
+    NotJsonError when it is not JSON; PayloadError naming the field when its text cannot be
+    stored. Both name `source`."""
     try:
-        body = json.loads(raw, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError) as exc:
-        # ValueError covers JSONDecodeError and UnicodeDecodeError.
-        raise PayloadError(f"not valid JSON: {exc}", file=path) from exc
+        body = fastjson.loads(raw)
+    except fastjson.JSONDecodeError as exc:
+        if not _SUSPECT_ESCAPE.search(raw):
+            raise NotJsonError(f"not valid JSON: {exc}", file=source) from None
+        # orjson refuses a lone surrogate escape as bad JSON. It is JSON, only not storable
+        # text: decode it the slow way so that the walk below names the field.
+        try:
+            body = json.loads(raw, parse_constant=_refuse_constant)
+        except (ValueError, RecursionError):
+            raise NotJsonError(f"not valid JSON: {exc}", file=source) from None
     if _SUSPECT_ESCAPE.search(raw):  # cheap test first; the walk runs only when needed
         problem = _unstorable_text(body)
         if problem:
             where, what = problem
-            raise PayloadError(f"text that cannot be stored: {what}", file=path, field_path=where)
+            raise PayloadError(f"text that cannot be stored: {what}", file=source, field_path=where)
     return body
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import multiprocessing
 import os
 import signal
@@ -29,7 +28,7 @@ from raceday.config import Settings
 from raceday.errors import DatabaseError, PayloadError
 from raceday.ingest import Ingestor, IngestOutcome
 from raceday.logs import get_logger
-from raceday.nztab import RaceEvent, parse_payload
+from raceday.nztab import RaceEvent, decode_body, parse_payload
 
 __all__ = ["BodyStore", "ProcessStore", "Stored", "ThreadStore", "store_with"]
 
@@ -59,11 +58,7 @@ def store_with(ingestor: Ingestor, url: str, body: bytes) -> Stored:
     """Decode, validate and write one body with `ingestor` (blocking); a body that is not
     valid, or a lost database, comes back as `Stored.failure`."""
     try:
-        try:
-            decoded = json.loads(body)
-        except ValueError as exc:
-            raise PayloadError(f"not JSON: {exc}", file=url) from None
-        payload = parse_payload(decoded, source=url)
+        payload = parse_payload(decode_body(body, source=url), source=url)
         outcome = ingestor.ingest(payload, source=url)
     except PayloadError as exc:
         return Stored(None, failure=("invalid", exc.message))
