@@ -37,11 +37,14 @@ FOR ?=
 run: $(STAMP)
 	$(BIN)/raceday demo live --speed $(SPEED) --port $(PORT) $(if $(FOR),--for $(FOR),)
 
+# The whole suite: everything in parallel, then the whole-day tests one at a time (they time
+# polls against a fast simulated clock, so they get the machine to themselves).
 test: $(STAMP)
 	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m long -n 1
 
 test-db: $(STAMP)
-	$(BIN)/python -m pytest -m db
+	$(BIN)/python -m pytest -m "db and not long"
 
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[lint]'

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 
 import psycopg
 import pytest
@@ -54,4 +56,27 @@ async def test_a_leader_whose_session_is_killed_knows_it_lost(database_url: str)
         ).fetchone()
         assert held == (0,)  # the lock died with the session
     assert await _becomes_leader(leader, 5)  # and it can lead again
+    await leader.release()
+
+
+@pytest.mark.anyio
+async def test_a_leader_whose_server_stops_answering_stops_leading_within_the_check_timeout(
+    database_url: str,
+) -> None:
+    leader = Leadership(database_url, retry_s=0.05, check_timeout_s=0.5)
+    assert await _becomes_leader(leader, 5)
+    assert leader._conn is not None
+    backend = leader._conn.info.backend_pid
+    try:
+        os.kill(backend, signal.SIGSTOP)  # the server process of its session hangs
+    except (PermissionError, ProcessLookupError):
+        await leader.release()
+        pytest.skip("the database server's processes cannot be signalled from here")
+    try:
+        checking = asyncio.create_task(leader.still_leader())
+        done, _ = await asyncio.wait({checking}, timeout=10)
+        assert done, "still_leader() hung with the server"
+        assert checking.result() is False and not leader.is_leader
+    finally:
+        os.kill(backend, signal.SIGCONT)
     await leader.release()

@@ -38,15 +38,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import json
 import multiprocessing
 import os
 import random
 import resource
-import selectors
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
@@ -70,6 +67,7 @@ from raceday.nztab import (
     MeetingsList,
     NztabClient,
     PayloadError,
+    decode_body,
     load_payload,
     parse_payload,
 )
@@ -81,6 +79,7 @@ from raceday.pipeline.poller import Poller
 from raceday.pipeline.queue import Finished, PollQueue
 from raceday.pipeline.store import BodyStore, ProcessStore, ThreadStore
 from raceday.sim.days import day_seed
+from raceday.sim.process import spawn_simulator
 
 __all__ = [
     "FINAL_AFTER",
@@ -111,8 +110,6 @@ TARGET_FRESHNESS_P95_S = 1.0
 TARGET_RSS_GROWTH_PCT = 10.0
 
 BENCH_DAY = date(2026, 3, 14)  # a Saturday in daylight saving time; any day would do
-_SIM_READY_TIMEOUT_S = 60.0
-_SIM_STOP_TIMEOUT_S = 10.0
 _ORIGIN_LEAD = timedelta(seconds=2)  # both clocks read `start` this long after launch
 _LATENCY_LEAD = timedelta(seconds=30)  # the latency part starts this long before the peak
 _CAPACITY_LEAD = timedelta(minutes=5)
@@ -423,73 +420,16 @@ def _simulator(
     """Start the simulator on a free loopback port, on a clock that reads `start` shortly after
     launch; stop it afterwards. Its log goes to a temporary file, quoted if it fails."""
     origin = datetime.now(UTC) + _ORIGIN_LEAD
-    command = [
-        sys.executable,
-        "-m",
-        "raceday.sim",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--start",
-        start.isoformat(),
-        "--origin",
-        origin.isoformat(),
-        "--speed",
-        repr(speed),
-        "--day",
-        day.isoformat(),
-        "--meetings",
-        str(meetings),
-        "--seed",
-        str(seed),
-    ]
-    env = {**os.environ, "RACEDAY_LOG_LEVEL": "warning"}
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, env=env
-        )
-        try:
-            ready = _ready_line(process)
-            if ready is None:
-                log.seek(0)
-                tail = log.read()[-2000:].decode("utf-8", "replace")
-                raise RuntimeError(
-                    f"the simulator did not get ready within {_SIM_READY_TIMEOUT_S:g} s "
-                    f"(exit status {process.poll()}): {' '.join(command)}\n{tail}"
-                )
-            yield SimulatedNztab(str(ready["url"]), ScaledClock(start, speed, origin), process)
-        finally:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(_SIM_STOP_TIMEOUT_S)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-            if process.stdout is not None:
-                process.stdout.close()
-
-
-def _ready_line(process: subprocess.Popen[bytes]) -> dict[str, Any] | None:
-    """The simulator's `sim_ready` document from its stdout, or None if it never comes."""
-    assert process.stdout is not None
-    deadline = time.monotonic() + _SIM_READY_TIMEOUT_S
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        while (left := deadline - time.monotonic()) > 0:
-            if selector.select(min(left, 0.5)):
-                line = process.stdout.readline()
-                if not line:
-                    return None  # it exited
-                with contextlib.suppress(ValueError):
-                    document = json.loads(line)
-                    if isinstance(document, dict) and document.get("event") == "sim_ready":
-                        return document
-            elif process.poll() is not None:
-                return None
-    return None
+    args = ["--host", "127.0.0.1", "--port", "0", "--start", start.isoformat()]
+    args += ["--origin", origin.isoformat(), "--speed", repr(speed), "--day", day.isoformat()]
+    args += ["--meetings", str(meetings), "--seed", str(seed)]
+    with (
+        tempfile.TemporaryDirectory(prefix="raceday-bench-sim-") as folder,
+        spawn_simulator(
+            args, log=Path(folder) / "sim.log", env={"RACEDAY_LOG_LEVEL": "warning"}
+        ) as sim,
+    ):
+        yield SimulatedNztab(sim.base_url, sim.clock(), sim.process)
 
 
 # --- driving the real poller ------------------------------------------------------------------
@@ -812,7 +752,7 @@ def _replay(ingestor: Ingestor, recorder: _Recorder, timed: Sequence[_Timing]) -
             continue
         body = item.body if isinstance(item, _Timing) else item
         started = time.perf_counter()
-        payload = parse_payload(json.loads(body.raw), source=body.url)
+        payload = parse_payload(decode_body(body.raw, source=body.url), source=body.url)
         outcome = ingestor.ingest(payload, source=body.url)
         elapsed = time.perf_counter() - started
         if outcome.status is not IngestStatus.OK:

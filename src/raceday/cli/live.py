@@ -8,12 +8,9 @@ Stops both on SIGINT/SIGTERM or after --for.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
-import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
-from typing import IO, Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -21,16 +18,15 @@ from raceday.cli import render
 from raceday.cli.context import open_database, settings_from
 from raceday.cli.options import DatabaseUrlOption
 from raceday.cli.run import migrate_to_head, parse_duration, serve_until_stopped
-from raceday.clock import ScaledClock, parse_instant
-from raceday.errors import RacedayError
+from raceday.clock import parse_instant
 from raceday.logs import configure_logging
 from raceday.pipeline.service import Service, ServiceOptions
+from raceday.sim.process import spawn_simulator
 
 __all__ = ["live"]
 
 # Both processes read the clock from this wall instant on: leaves the simulator time to start.
 _ORIGIN_LEAD = timedelta(seconds=3)
-_SIM_READY_TIMEOUT_S = 60
 
 
 def live(
@@ -62,38 +58,14 @@ def live(
     migrate_to_head(database.url)
     origin = datetime.now(UTC) + _ORIGIN_LEAD
     begin = _start_instant(start, settings.timezone, meetings)
-    command = [
-        sys.executable,
-        "-m",
-        "raceday",
-        "sim",
-        "serve",
-        "--port",
-        "0",
-        "--speed",
-        str(speed),
-        "--start",
-        begin.isoformat(),
-        "--origin",
-        origin.isoformat(),
-        "--meetings",
-        str(meetings),
-    ]
-    sim = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    try:
-        url = _wait_ready(sim)
-        render.info(f"simulated NZTAB at {url}, {speed:g}x from {begin.isoformat()}")
-        clock = ScaledClock(begin, speed, origin)
-        options = ServiceOptions(database_url=database.url, nztab_url=url, port=port)
-        service = Service(settings, options, clock=clock, on_listening=_announce)
+    args = ["--port", "0", "--speed", str(speed), "--start", begin.isoformat()]
+    args += ["--origin", origin.isoformat(), "--meetings", str(meetings)]
+    with spawn_simulator(args) as sim:
+        render.info(f"simulated NZTAB at {sim.base_url}, {speed:g}x from {begin.isoformat()}")
+        options = ServiceOptions(database_url=database.url, nztab_url=sim.base_url, port=port)
+        service = Service(settings, options, clock=sim.clock(), on_listening=_announce)
         asyncio.run(serve_until_stopped(service, stop_after, show=sys.stderr.isatty()))
         _summary(service)
-    finally:
-        sim.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            sim.wait(10)
-        if sim.poll() is None:
-            sim.kill()
 
 
 def _start_instant(text: str, zone: str, meetings: int) -> datetime:
@@ -109,22 +81,6 @@ def _start_instant(text: str, zone: str, meetings: int) -> datetime:
         DayOptions(day=day, seed=day_seed(0, day), meetings=meetings)
     ).first_start()
     return first - timedelta(hours=1)
-
-
-def _wait_ready(sim: subprocess.Popen[str]) -> str:
-    """The simulator's URL from its one-line ready document on stdout."""
-    stream: IO[str] | None = sim.stdout
-    if stream is None:
-        raise RacedayError("the simulator has no output stream")
-    for line in stream:
-        with contextlib.suppress(ValueError):
-            ready: dict[str, Any] = json.loads(line)
-            if ready.get("event") == "sim_ready":
-                return str(ready["url"])
-    raise RacedayError(
-        f"the simulator exited before it was ready (status {sim.wait(_SIM_READY_TIMEOUT_S)})",
-        hint="run `raceday sim serve --help` to check its options",
-    )
 
 
 def _announce(url: str) -> None:

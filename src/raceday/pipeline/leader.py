@@ -27,9 +27,17 @@ _log = get_logger("raceday.leader")
 class Leadership:
     """The poller's lock on a dedicated connection: wait for it, check it, release it."""
 
-    def __init__(self, conninfo: str, *, retry_s: float = 2.0, name: str = "raceday-leader"):
+    def __init__(
+        self,
+        conninfo: str,
+        *,
+        retry_s: float = 2.0,
+        check_timeout_s: float = 5.0,
+        name: str = "raceday-leader",
+    ):
         self._conninfo = conninfo
         self._retry_s = retry_s
+        self._check_timeout_s = check_timeout_s
         self._name = name
         self._conn: psycopg.AsyncConnection[Any] | None = None
         self.is_leader = False
@@ -55,14 +63,22 @@ class Leadership:
         return False
 
     async def still_leader(self) -> bool:
-        """Whether the lock is still ours: its connection answers. False once it broke."""
+        """Whether the lock is still ours: its connection answers within `check_timeout_s`
+        (then psycopg gives its cancel request up to 5 s more). False once it broke, or hangs:
+        a server that stopped answering may still hold our session and the lock with it, and
+        a standby may lead once it frees them; stop polling rather than risk two leaders."""
         if not self.is_leader or self._conn is None:
             return False
         try:
-            await self._conn.execute("select 1")
+            await asyncio.wait_for(self._conn.execute("select 1"), self._check_timeout_s)
             return True
-        except psycopg.Error as exc:
-            _log.warning("leadership_lost", error=_first_line(exc))
+        except (psycopg.Error, TimeoutError) as exc:
+            error = (
+                f"no answer within {self._check_timeout_s:g} s"
+                if isinstance(exc, TimeoutError)
+                else _first_line(exc)
+            )
+            _log.warning("leadership_lost", error=error)
             self.is_leader = False
             await self._drop_connection()
             return False
