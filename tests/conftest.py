@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.samples", "tests.fixtures.simulator"]
+pytest_plugins = [
+    "tests.fixtures.postgres",
+    "tests.fixtures.samples",
+    "tests.fixtures.simulator",
+    "tests.fixtures.api",  # last: it builds on the others
+]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -164,6 +164,31 @@ class Settings(BaseSettings):
         description="minutes after its start after which a race never seen Final stops being polled",
     )
 
+    api_host: str = Field(
+        default="127.0.0.1",
+        validation_alias=AliasChoices("RACEDAY_API_HOST"),
+        description="address the API listens on; loopback unless you mean to publish it",
+    )
+    api_port: int = Field(
+        default=8000,
+        ge=0,
+        le=65535,
+        validation_alias=AliasChoices("RACEDAY_API_PORT"),
+        description="port of the API, the page, /health and /metrics (0: any free port)",
+    )
+    api_cors_origins: list[str] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("RACEDAY_API_CORS_ORIGINS"),
+        description='origins allowed by CORS, as JSON (e.g. ["http://localhost:3000"]); empty: CORS off',
+    )
+    api_pool_size: int = Field(
+        default=8,
+        ge=1,
+        le=128,
+        validation_alias=AliasChoices("RACEDAY_API_POOL_SIZE"),
+        description="most database connections the API holds",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:
