@@ -26,15 +26,35 @@ from raceday.api.errors import install_error_handlers
 from raceday.api.http import RequestObserver
 from raceday.api.ops import HealthProbe, ServiceState
 from raceday.api.params import SnakeCaseQuery
-from raceday.api.resources import health
+from raceday.api.resources import (
+    alerts,
+    entrants,
+    health,
+    meetings,
+    page,
+    pools,
+    races,
+    results,
+    timeline,
+)
 from raceday.clock import Clock, SystemClock
 from raceday.config import Settings
 from raceday.db.pool import open_async_pool, open_pool
 
 __all__ = ["RESOURCES", "create_app"]
 
-# Each resource's router, served under /api and at the root.
-RESOURCES: Sequence[APIRouter] = (health.router,)
+# Each resource's router, served under /api and at the root. (races before anything that could
+# shadow /races/navigation and friends; page last: it owns "/".)
+RESOURCES: Sequence[APIRouter] = (
+    health.router,
+    meetings.router,
+    races.router,
+    entrants.router,
+    pools.router,
+    results.router,
+    timeline.router,
+    alerts.router,
+)
 
 
 def create_app(
@@ -81,6 +101,7 @@ def create_app(
     for router in RESOURCES:
         app.include_router(router, prefix="/api")
         app.include_router(router, include_in_schema=False)
+    app.include_router(page.router)  # raceday's own page: "/" and its static files
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     if settings.api_cors_origins:
         app.add_middleware(

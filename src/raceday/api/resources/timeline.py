@@ -1,0 +1,9 @@
+"""(being written) The timeline resource of the dashboard API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+__all__ = ["router"]
+
+router = APIRouter()
