@@ -1,4 +1,4 @@
-"""Operations endpoints of the raceday process: `/health` (liveness and readiness) and `/metrics`.
+"""The readiness checks behind `/health` (served by the API app, `raceday.api.resources.health`).
 
 Readiness is more than "the process runs": the database answers, its schema is at this code's
 head, the partition runway is at least `min_runway_days`, and, while this process is the polling
@@ -10,27 +10,19 @@ a second, so a monitoring system polling hard costs the store nothing.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-
 from raceday.clock import Clock
 from raceday.config import Settings
 from raceday.db.migrate import schema_state
 from raceday.db.pool import ConnectionSource, borrow
-from raceday.metrics import REGISTRY
 from raceday.partitions import read_status
 from raceday.racing_day import racing_day_of
 
-__all__ = ["HealthProbe", "ServiceState", "ops_app"]
+__all__ = ["HealthProbe", "ServiceState"]
 
 _CACHE_S = 1.0
 
@@ -107,25 +99,3 @@ class HealthProbe:
         }
         self._cached = (time.monotonic(), document)
         return document
-
-
-def ops_app(probe: HealthProbe) -> Starlette:
-    """The ASGI app with /health, /health/live and /metrics."""
-
-    async def health(_request: Request) -> JSONResponse:
-        document = await asyncio.to_thread(probe.check)
-        return JSONResponse(document, status_code=200 if document["ready"] else 503)
-
-    async def live(_request: Request) -> JSONResponse:
-        return JSONResponse({"status": "alive", "live": True, "role": probe.state.role})
-
-    async def metrics(_request: Request) -> Response:
-        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
-
-    return Starlette(
-        routes=[
-            Route("/health", health),
-            Route("/health/live", live),
-            Route("/metrics", metrics),
-        ]
-    )

@@ -11,6 +11,7 @@ from raceday.cli import bench, db, demo, partitions, render, sim
 from raceday.cli.ingest import ingest
 from raceday.cli.live import live
 from raceday.cli.run import run as run_service
+from raceday.cli.serve import serve
 from raceday.errors import ConfigError, RacedayError
 
 __all__ = ["app", "main"]
@@ -29,6 +30,7 @@ app.add_typer(demo.app, name="demo")
 app.add_typer(sim.app, name="sim")
 app.command()(ingest)
 app.command("run")(run_service)
+app.command()(serve)
 demo.app.command("live")(live)
 
 

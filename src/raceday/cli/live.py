@@ -42,7 +42,9 @@ def live(
         ),
     ] = "first-race",
     meetings: Annotated[int, typer.Option(min=1, max=40, help="Meetings on the day.")] = 10,
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port of /health, /metrics.")] = 8000,
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Port of the page, the API, /health and /metrics.")
+    ] = 8000,
     duration: Annotated[
         str | None, typer.Option("--for", help="Stop after this wall time, e.g. 2m.")
     ] = None,
@@ -84,7 +86,7 @@ def _start_instant(text: str, zone: str, meetings: int) -> datetime:
 
 
 def _announce(url: str) -> None:
-    render.info(f"raceday: health {url}/health, metrics {url}/metrics")
+    render.info(f"raceday: open {url}/ (API {url}/api, health {url}/health, metrics {url}/metrics)")
 
 
 def _summary(service: Service) -> None:

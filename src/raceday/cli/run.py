@@ -1,4 +1,5 @@
-"""`raceday run`: the live service — migrate, then poll NZTAB and serve /health and /metrics."""
+"""`raceday run`: the live service — migrate, then poll NZTAB and serve the API, the page,
+/health and /metrics."""
 
 from __future__ import annotations
 
@@ -77,8 +78,19 @@ def run(
             "simulator). Default: now."
         ),
     ] = None,
-    host: Annotated[str, typer.Option(help="Address of /health and /metrics.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0 picks one).")] = 8000,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            help="Address of the API, the page, /health and /metrics. Default: RACEDAY_API_HOST "
+            "(127.0.0.1)."
+        ),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            min=0, max=65535, help="Their port (0 picks one). Default: RACEDAY_API_PORT (8000)."
+        ),
+    ] = None,
     duration: Annotated[
         str | None, typer.Option("--for", help="Stop after this wall time, e.g. 10m or 90s.")
     ] = None,
@@ -87,7 +99,8 @@ def run(
     ] = True,
 ) -> None:
     """Run the live service: migrate to head, maintain partitions, poll NZTAB as races
-    approach, serve /health and /metrics. Until SIGINT/SIGTERM (or --for), then exit 0.
+    approach, and serve the dashboard API (/api/...), raceday's page (/), /health and /metrics.
+    Until SIGINT/SIGTERM (or --for), then exit 0.
 
     Two `raceday run` on one database never both poll: one leads, the other stands by.
 
@@ -102,8 +115,8 @@ def run(
     options = ServiceOptions(
         database_url=database.url,
         nztab_url=nztab_url or settings.nztab_base_url,
-        host=host,
-        port=port,
+        host=host or settings.api_host,
+        port=settings.api_port if port is None else port,
     )
     service = Service(settings, options, clock=clock, on_listening=_announce)
     asyncio.run(serve_until_stopped(service, stop_after, show=status and sys.stderr.isatty()))
@@ -125,7 +138,9 @@ def migrate_to_head(url: str) -> None:
 
 
 def _announce(url: str) -> None:
-    render.info(f"raceday run: health {url}/health, metrics {url}/metrics")
+    render.info(
+        f"raceday run: page {url}/  API {url}/api  health {url}/health  metrics {url}/metrics"
+    )
 
 
 async def serve_until_stopped(

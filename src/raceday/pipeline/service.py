@@ -22,8 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,7 +30,9 @@ from typing import Any
 
 import uvicorn
 
-from raceday.api.ops import HealthProbe, ServiceState, ops_app
+from raceday.api.app import create_app
+from raceday.api.ops import HealthProbe, ServiceState
+from raceday.api.serving import QuietServer, bind
 from raceday.clock import Clock
 from raceday.config import Settings
 from raceday.db.pool import open_pool
@@ -69,14 +70,6 @@ class ServiceOptions:
     # rest of the shutdown (the store's workers, the pools, HTTP) must fit in what remains of
     # the 10 s `raceday run` promises.
     stop_grace_s: float = 3.0
-
-
-class _QuietServer(uvicorn.Server):
-    """uvicorn inside our loop: the service owns the signals, so uvicorn must not take them."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 class Service:
@@ -279,13 +272,15 @@ class Service:
     # --- HTTP ------------------------------------------------------------------------------
 
     async def _serve_http(self, probe: HealthProbe) -> tuple[uvicorn.Server, asyncio.Task[None]]:
+        # The dashboard API, the page, /health and /metrics: one app, on this process's clock
+        # and health probe (its async pool is its own, opened by its lifespan).
+        settings = self.settings.model_copy(update={"database_url": self.options.database_url})
+        app = create_app(settings, probe=probe, clock=self.clock)
         config = uvicorn.Config(
-            ops_app(probe), log_config=None, access_log=False, lifespan="off", log_level="warning"
+            app, log_config=None, access_log=False, lifespan="on", log_level="warning"
         )
-        server = _QuietServer(config)
-        sock = socket.socket(socket.AF_INET6 if ":" in self.options.host else socket.AF_INET)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.options.host, self.options.port))
+        server = QuietServer(config)
+        sock = bind(self.options.host, self.options.port)
         serving = asyncio.create_task(server.serve(sockets=[sock]))
         while not server.started:
             if serving.done():
@@ -293,7 +288,13 @@ class Service:
             await asyncio.sleep(0.01)
         host, port = sock.getsockname()[:2]
         url = f"http://{host}:{port}"
-        _log.info("http_listening", health=f"{url}/health", metrics=f"{url}/metrics")
+        _log.info(
+            "http_listening",
+            page=f"{url}/",
+            api=f"{url}/api",
+            health=f"{url}/health",
+            metrics=f"{url}/metrics",
+        )
         if self._on_listening is not None:
             self._on_listening(url)
         return server, serving
