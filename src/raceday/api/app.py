@@ -19,7 +19,9 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.openapi.utils import get_openapi
 from psycopg_pool import AsyncConnectionPool
+from pydantic import BaseModel
 
 from raceday import __version__
 from raceday.api.errors import install_error_handlers
@@ -102,6 +104,7 @@ def create_app(
         app.include_router(router, prefix="/api")
         app.include_router(router, include_in_schema=False)
     app.include_router(page.router)  # raceday's own page: "/" and its static files
+    _document_our_errors(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     if settings.api_cors_origins:
         app.add_middleware(
@@ -113,3 +116,41 @@ def create_app(
     app.add_middleware(SnakeCaseQuery)
     app.add_middleware(RequestObserver)  # outermost: sees every response, errors included
     return app
+
+
+class ErrorBody(BaseModel):
+    """Every error's body: what was wrong, and for bad input, where."""
+
+    error: str
+    details: list[dict[str, Any]] | None = None
+
+
+def _document_our_errors(app: FastAPI) -> None:
+    """The OpenAPI document as the app answers: bad input is a 400 (FastAPI documents 422),
+    an unknown id a 404, both with ErrorBody."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = get_openapi(
+            title=app.title, version=app.version, summary=app.summary, routes=app.routes
+        )
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        schemas["ErrorBody"] = ErrorBody.model_json_schema()
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+        error = {
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        }
+        for path, operations in document.get("paths", {}).items():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                had_input = responses.pop("422", None) is not None
+                if had_input or operation.get("parameters") or operation.get("requestBody"):
+                    responses.setdefault("400", {"description": "Bad input", **error})
+                if "{" in path:
+                    responses.setdefault("404", {"description": "Not found", **error})
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from raceday.api.types import nz_time
 from raceday.clock import Clock
 from raceday.config import Settings
 from raceday.db.migrate import schema_state
@@ -82,7 +83,7 @@ class HealthProbe:
             problems.append(f"database: {(str(exc).strip().splitlines() or ['error'])[0]}")
         last = self.state.last_poll_success
         checks["role"] = self.state.role
-        checks["last_poll_success"] = last.isoformat() if last else None
+        checks["last_poll_success"] = nz_time(last) if last else None
         if self.state.polling and self.state.active_races:
             age = (now - last).total_seconds() if last else None
             checks["last_poll_age_s"] = round(age, 1) if age is not None else None
@@ -95,7 +96,7 @@ class HealthProbe:
             "ready": ready,
             "problems": problems,
             "checks": checks,
-            "timestamp": now.isoformat(),
+            "timestamp": nz_time(now),
         }
         self._cached = (time.monotonic(), document)
         return document
