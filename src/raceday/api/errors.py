@@ -40,17 +40,24 @@ def _where(location: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "request"
 
 
+def _problem(error: dict[str, Any]) -> tuple[str, str]:
+    """(where, what) of one validation error; a body that is not JSON says so, and where."""
+    location = tuple(error.get("loc", ()))
+    if error.get("type") == "json_invalid":  # loc is ("body", character position)
+        at = location[1] if len(location) > 1 else "?"
+        reason = error.get("ctx", {}).get("error", "")
+        return "body", f"not valid JSON (at character {at}): {reason}"
+    return _where(location), str(error.get("msg", "invalid"))
+
+
 def validation_message(errors: list[dict[str, Any]]) -> str:
-    """ "race_id: Input should be a valid UUID …; limit: …": each problem, where it is."""
-    return "; ".join(f"{_where(e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in errors)
+    """'race_id: Input should be a valid UUID …; limit: …': each problem, where it is."""
+    return "; ".join("{}: {}".format(*_problem(e)) for e in errors)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"where": _where(e.get("loc", ())), "problem": str(e.get("msg", "invalid"))}
-            for e in exc.errors()
-        ]
+        errors = [dict(zip(("where", "problem"), _problem(e), strict=True)) for e in exc.errors()]
         return JSONResponse(
             {"error": validation_message(list(exc.errors())), "details": errors}, status_code=400
         )
