@@ -11,7 +11,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,11 +20,13 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
 
-from tests.fixtures.api import GENERATED_DAY
+from raceday.cli import main
+from tests.fixtures.api import GENERATED_DAY, api_client
 
 ENSURE_CHROMIUM = Path(__file__).resolve().parents[2] / "scripts" / "ensure-chromium"
 DAY = GENERATED_DAY.isoformat()
 WAIT_MS = 20_000  # the machine is slow and shared
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 # ---- the browser and a visit ------------------------------------------------------------
@@ -32,9 +34,13 @@ WAIT_MS = 20_000  # the machine is slow and shared
 
 @pytest.fixture(scope="module")
 def chromium_path() -> str:
-    result = subprocess.run(
-        [str(ENSURE_CHROMIUM)], capture_output=True, text=True, timeout=900, check=False
-    )
+    # Within pytest's own 300-s limit: an install from Debian's packages takes a minute or two.
+    try:
+        result = subprocess.run(
+            [str(ENSURE_CHROMIUM)], capture_output=True, text=True, timeout=270, check=False
+        )
+    except subprocess.TimeoutExpired:
+        pytest.skip("no Chromium: ensure-chromium took longer than 270 s")
     if result.returncode != 0 or not result.stdout.strip():
         pytest.skip(f"no Chromium: {result.stderr.strip() or 'ensure-chromium printed nothing'}")
     return result.stdout.strip().splitlines()[-1]
@@ -82,6 +88,10 @@ def visit(browser: Browser, generated_api: httpx.Client) -> Iterator[Visit]:
         context.close()
 
 
+def ingest(database_url: str, *paths: Path) -> None:
+    assert main(["ingest", *map(str, paths), "--database-url", database_url]) == 0
+
+
 def open_day(visit: Visit, *, race: str | None = None) -> None:
     url = f"{visit.origin}/?date={DAY}" + (f"&race={race}" if race else "")
     visit.page.goto(url, wait_until="load")
@@ -125,6 +135,7 @@ def timeline(api: httpx.Client, race_id: str, entrant_ids: list[str]) -> list[di
 @dataclass
 class RaceWithHistory:
     race_id: str
+    meeting_name: str
     entrants: list[dict[str, Any]]
     documents: list[dict[str, Any]]
     pools: dict[str, Any]
@@ -133,15 +144,21 @@ class RaceWithHistory:
 @pytest.fixture(scope="module")
 def race_with_history(generated_api: httpx.Client) -> RaceWithHistory:
     """The first race of the day (by start) with pools and a timeline of several polls."""
-    races = [race for meeting in day_card(generated_api) for race in meeting["races"]]
-    for race in sorted(races, key=lambda r: datetime.fromisoformat(r["start_time"])):
+    races = [
+        (race, meeting["meeting_name"])
+        for meeting in day_card(generated_api)
+        for race in meeting["races"]
+    ]
+    for race, meeting_name in sorted(
+        races, key=lambda r: datetime.fromisoformat(r[0]["start_time"])
+    ):
         entrants = api_json(generated_api, "/api/entrants", race_id=race["race_id"])
         ids = [entrant["entrant_id"] for entrant in entrants]
         documents = timeline(generated_api, race["race_id"], ids) if ids else []
         polls = {doc["polling_timestamp"] for doc in documents}
         pools = generated_api.get("/api/race-pools", params={"race_id": race["race_id"]})
         if len(polls) >= 3 and pools.status_code == 200:
-            return RaceWithHistory(race["race_id"], entrants, documents, pools.json())
+            return RaceWithHistory(race["race_id"], meeting_name, entrants, documents, pools.json())
     raise AssertionError("no race of the generated day has pools and a timeline")
 
 
@@ -211,7 +228,7 @@ CHART_DATA = """() => {
   const charts = window.racedayCharts;
   for (const key of ["odds", "hold"]) {
     const chart = charts[key];
-    out[key] = { xs: chart.data[0], ids: chart.racedayIds, series: chart.data.slice(1) };
+    out[key] = { ms: chart.data[0].map(x => Math.round(x * 1000)), ids: chart.racedayIds, series: chart.data.slice(1) };
   }
   return out;
 }"""
@@ -235,6 +252,12 @@ LINE_PIXELS = """key => {
 }"""
 
 
+def epoch_ms(timestamp: str) -> int:
+    """A timestamp as whole milliseconds since the epoch, as the browser's Date.parse reads it
+    (it keeps milliseconds and drops the microseconds)."""
+    return (datetime.fromisoformat(timestamp) - EPOCH) // timedelta(milliseconds=1)
+
+
 def select(visit: Visit, race_id: str) -> None:
     visit.page.locator(f'.race-row[data-race-id="{race_id}"]').click()
     visit.page.wait_for_function(
@@ -250,6 +273,7 @@ def test_a_race_shows_its_runners_and_pools(
     open_day(visit)
     select(visit, race.race_id)
     page = visit.page
+    assert page.locator("#race-title").inner_text().startswith(f"{race.meeting_name} R")
     rows = page.locator("#runners tbody tr")
     assert rows.count() == len(race.entrants)
     for index, entrant in enumerate(race.entrants):
@@ -280,22 +304,22 @@ def test_the_charts_draw_the_apis_timeline(
     charts = visit.page.evaluate(CHART_DATA)
     for key, field_name in (("odds", "fixed_win_odds"), ("hold", "hold_percentage")):
         chart = charts[key]
-        expected: dict[tuple[str, float], set[float]] = {}
+        expected: dict[tuple[str, int], set[float]] = {}
         for doc in race.documents:
             if isinstance(doc[field_name], (int, float)):
-                at = datetime.fromisoformat(doc["polling_timestamp"]).timestamp()
+                at = epoch_ms(doc["polling_timestamp"])
                 expected.setdefault((doc["entrant_id"], at), set()).add(doc[field_name])
         assert len(expected) >= 6, f"too little {field_name} history to compare"
-        plotted: dict[tuple[str, float], float] = {}
+        plotted: dict[tuple[str, int], float] = {}
         for entrant_id, values in zip(chart["ids"], chart["series"], strict=True):
-            for at, value in zip(chart["xs"], values, strict=True):
+            for at, value in zip(chart["ms"], values, strict=True):
                 if value is not None:
                     plotted[(entrant_id, at)] = value
         # Every value the API gave is on the chart at its poll time, and nothing else is.
         assert set(plotted) == set(expected), key
         for point, value in plotted.items():
             assert any(abs(value - v) < 1e-9 for v in expected[point]), (key, point, value)
-        assert chart["xs"] == sorted(chart["xs"]) and len(set(chart["xs"])) >= 3
+        assert chart["ms"] == sorted(chart["ms"]) and len(set(chart["ms"])) >= 3
         pixels = visit.page.evaluate(LINE_PIXELS, key)
         assert pixels["painted"] > 0 and pixels["line"] > 20, (key, pixels)
 
@@ -331,6 +355,47 @@ def test_an_unknown_race_is_reported_on_the_status_line_not_a_crash(visit: Visit
     # The browser logs each 404 fetch as a console error; nothing else may be there.
     assert all("404" in error for error in visit.errors), visit.errors
     assert visit.page.locator(".meeting").count() == 3  # the day is still there
+
+
+def test_the_charts_update_in_place_as_polls_arrive(
+    browser: Browser,
+    database_url: str,
+    generated_files: Path,
+    race_with_history: RaceWithHistory,
+) -> None:
+    """A database of its own that gets the race's last poll while the page is open: the next
+    15-s refresh asks only for what is new (created_after) and the same charts take it."""
+    polls = sorted(generated_files.glob(f"race-{race_with_history.race_id}-*.json"))
+    assert len(polls) >= 4
+    ingest(database_url, generated_files / "meetings.json", *polls[:-1])
+    with api_client(database_url) as api:
+        context = browser.new_context(viewport={"width": 1400, "height": 1100})
+        try:
+            page = context.new_page()
+            page.set_default_timeout(WAIT_MS)
+            requests: list[str] = []
+            page.on("request", lambda request: requests.append(request.url))
+            page.clock.install()
+            page.goto(f"{api.base_url}/?date={DAY}&race={race_with_history.race_id}")
+            page.wait_for_function("() => window.racedayCharts.hold !== null")
+            before = page.evaluate(
+                "() => { window.racedayCharts.hold.racedayMark = 'first';"
+                " return window.racedayCharts.hold.data[0].length; }"
+            )
+            ingest(database_url, polls[-1])
+            grown = "n => window.racedayCharts.hold && window.racedayCharts.hold.data[0].length > n"
+            for _ in range(5):  # the API serves a poll's rows once they are settled (< 1 s)
+                page.clock.fast_forward(15_000)
+                page.wait_for_timeout(1000)
+                if page.evaluate(grown, before):
+                    break
+            page.wait_for_function(grown, arg=before)
+            same = page.evaluate("() => window.racedayCharts.hold.racedayMark")
+            assert same == "first", "the chart was drawn anew, not updated in place"
+            refreshes = [url for url in requests if "money-flow-timeline" in url]
+            assert any("created_after=" in url for url in refreshes[1:])
+        finally:
+            context.close()
 
 
 # ---- how the files are served -----------------------------------------------------------

@@ -27,6 +27,7 @@ const state = {
   date: null,           // "YYYY-MM-DD"
   meetings: [],         // each with .races
   raceId: null,
+  race: null,           // the selected race as the API last gave it
   raceToken: 0,         // bumped on every selection: answers for an older one are dropped
   raceLoading: null,    // the token of the load in flight, so refreshes do not pile up
   timeline: new Map(),  // document id -> document, for the selected race
@@ -158,6 +159,7 @@ async function loadDay() {
     await Promise.all(meetings.map(async (meeting) => {
       try {
         meeting.races = (await api("races", { meeting_id: meeting.meeting_id })) || [];
+        state.errors.delete(`races of ${meeting.meeting_name}`);
       } catch (error) {
         meeting.races = [];
         noteError(`races of ${meeting.meeting_name}`, error);
@@ -187,6 +189,7 @@ function renderDay() {
     return;
   }
   list.replaceChildren(...state.meetings.map(renderMeeting));
+  if (state.race && state.race.race_id === state.raceId) renderRaceHead(state.race);
   tickCountdowns();
 }
 
@@ -224,6 +227,7 @@ function renderRaceRow(race) {
 function selectRace(raceId) {
   state.raceId = raceId;
   state.raceToken += 1;
+  state.race = null;
   state.timeline = new Map();
   state.nextCreatedAt = null;
   destroyCharts();
@@ -271,6 +275,16 @@ function meetingOf(race) {
 }
 
 function renderRace(race, runners, pools) {
+  state.race = race;
+  renderRaceHead(race);
+  renderRunners(runners);
+  renderPools(pools);
+  renderCharts(runners);
+  tickCountdowns();
+}
+
+/** The race's title and facts; drawn again when the day arrives (it names the meeting). */
+function renderRaceHead(race) {
   const meeting = meetingOf(race);
   $("race-title").textContent = `${meeting ? `${meeting.meeting_name} ` : ""}R${race.race_number ?? "?"} · ${race.name || "Unnamed race"}`;
   const facts = [
@@ -284,10 +298,6 @@ function renderRace(race, runners, pools) {
     el("span", { cls: statusClass(race.status), text: race.status || "" }),
     countdown(race),
   );
-  renderRunners(runners);
-  renderPools(pools);
-  renderCharts(runners);
-  tickCountdowns();
 }
 
 /** The latest fixed odds per runner in the timeline, for runners whose own odds are missing. */
@@ -365,9 +375,12 @@ function chartOptions(container, runners, { yLabel, log }) {
     height: 280,
     tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), NZ),
     scales: { x: { time: true }, y: log ? { distr: 3 } : {} },
-    axes: [{}, { label: yLabel }],
+    axes: [
+      { values: (u, splits) => splits.map((seconds) => nzTime.format(new Date(seconds * 1000))) },
+      { label: yLabel },
+    ],
     series: [
-      { label: "NZ time" },
+      { label: "NZ time", value: (u, seconds) => (seconds == null ? "--" : nzClock.format(new Date(seconds * 1000))) },
       ...runners.map((runner, i) => ({
         label: `${runner.runner_number} ${runner.name}`,
         stroke: PALETTE[i % PALETTE.length],
