@@ -39,7 +39,10 @@ run: $(STAMP)
 
 # The whole suite: everything in parallel, then the whole-day tests one at a time (they time
 # polls against a fast simulated clock, so they get the machine to themselves).
+# The browser tests drive Debian's chromium: scripts/ensure-chromium installs it (as root) when
+# it is missing; without it they are skipped, saying why.
 test: $(STAMP)
+	@scripts/ensure-chromium >/dev/null || echo "make test: no chromium; the browser tests will be skipped"
 	$(BIN)/python -m pytest
 	$(BIN)/python -m pytest -m long -n 1
 
