@@ -12,10 +12,15 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 pytestmark = pytest.mark.db
 
 _EXAMPLES = 40
+# Rules between fields (an alert band's max above its min, one user per save) have no JSON
+# Schema spelling: a body the schema allows may rightly be a 400 there. Such operations are
+# still checked for server errors and for responses that break the spec.
+_CROSS_FIELD_RULES = {"POST /api/user-alert-configs"}
 
 
 def test_no_server_error_and_every_response_matches_the_spec(
@@ -32,10 +37,14 @@ def test_no_server_error_and_every_response_matches_the_spec(
             max_examples=_EXAMPLES,
             deadline=None,
             database=None,
+            derandomize=True,  # the same cases every run: CI stays reproducible
             suppress_health_check=list(HealthCheck),
         )
         def check(case: schemathesis.Case) -> None:
-            case.call_and_validate()
+            cross_field = case.operation.label in _CROSS_FIELD_RULES
+            case.call_and_validate(
+                excluded_checks=[positive_data_acceptance] if cross_field else None
+            )
 
         try:
             check()
