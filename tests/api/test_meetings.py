@@ -3,16 +3,13 @@ meetings list of 2025-07-17) and the one known only from a race event (Cambridge
 a413cb06), the generated day (2026-04-05, NZ daylight saving ends), the racing day by the app's
 clock, both prefixes, 400s and 404s.
 
-`clocked_api` serves the app on a FixedClock the test moves (the shared fixtures' apps read the
+`api_client(..., clock=)` serves the app on a FixedClock the test moves (the shared fixtures' apps read the
 real clock); test_races uses it too.
 """
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,12 +18,9 @@ from uuid import UUID
 import httpx
 import psycopg
 import pytest
-import uvicorn
 
-from raceday.api.app import create_app
 from raceday.clock import FixedClock
-from raceday.config import load_settings
-from tests.fixtures.api import GENERATED_DAY
+from tests.fixtures.api import GENERATED_DAY, api_client
 from tests.fixtures.samples import read_sample
 
 AWAPUNI = "e9f2039d-d489-4a7d-aae1-d66225f1a5f4"  # Awapuni Synthetic: race 0f57e087 is its R1
@@ -58,34 +52,6 @@ MEETING_FIELDS = {
 }
 
 
-@contextmanager
-def clocked_api(database_url: str, clock: FixedClock) -> Iterator[httpx.Client]:
-    """Like tests.fixtures.api.api_client, but the app reads `clock` (move it between
-    requests: the server thread sees the same object)."""
-    app = create_app(load_settings(database_url=database_url), clock=clock)
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_config=None, access_log=False, lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=asyncio.run, args=(server.serve(),), daemon=True)
-    thread.start()
-    for _ in range(1500):
-        if server.started or not thread.is_alive():
-            break
-        thread.join(0.02)
-    if not server.started:
-        server.should_exit = True
-        thread.join(5)
-        raise RuntimeError("the API server did not start (see the log above)")
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            yield client
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
 @pytest.fixture(scope="module")
 def clock() -> FixedClock:
     return FixedClock(LIST_TIME)
@@ -93,7 +59,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture(scope="module")
 def clocked(samples_database: str, clock: FixedClock) -> Iterator[httpx.Client]:
-    with clocked_api(samples_database, clock) as client:
+    with api_client(samples_database, clock=clock) as client:
         yield client
 
 

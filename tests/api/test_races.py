@@ -23,11 +23,11 @@ from tests.api.test_meetings import (
     AWAPUNI,
     CAMBRIDGE_SYNTHETIC,
     LIST_TIME,
-    clocked_api,
     get_json,
     nz_instant,
     query,
 )
+from tests.fixtures.api import api_client
 from tests.fixtures.samples import read_sample
 
 RACE_0F57 = "0f57e087-00d9-4c61-9549-835abe2ae2ed"  # Awapuni Synthetic R1, 00:50Z
@@ -65,7 +65,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture(scope="module")
 def clocked(samples_database: str, clock: FixedClock) -> Iterator[httpx.Client]:
-    with clocked_api(samples_database, clock) as client:
+    with api_client(samples_database, clock=clock) as client:
         yield client
 
 

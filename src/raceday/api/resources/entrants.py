@@ -40,27 +40,13 @@ from raceday.api.errors import NotFound
 from raceday.api.types import Number
 
 __all__ = [
-    "ERRORS",
     "LATEST_OBSERVED_SQL",
     "Entrant",
-    "Problem",
     "observation_window",
     "router",
 ]
 
 router = APIRouter(tags=["entrants"])
-
-
-class Problem(BaseModel):
-    """Every error body: the client shows `error`."""
-
-    error: str
-
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem, "description": "race_id is missing or not a uuid"},
-    404: {"model": Problem, "description": "no such race"},
-}
 
 
 class Entrant(BaseModel):
@@ -193,7 +179,7 @@ def _entrant(row: dict[str, Any]) -> Entrant:
     return Entrant(**values)
 
 
-@router.get("/entrants", response_model=list[Entrant], responses=ERRORS)
+@router.get("/entrants", response_model=list[Entrant])
 async def entrants(
     conn: Conn,
     race_id: Annotated[UUID, Query(description="the race's NZTAB uuid")],

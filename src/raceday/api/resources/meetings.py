@@ -32,7 +32,7 @@ from raceday.api.errors import NotFound
 from raceday.api.types import NzTime
 from raceday.racing_day import racing_day_of
 
-__all__ = ["ERROR_RESPONSES", "ErrorBody", "Meeting", "race_type_of", "router"]
+__all__ = ["Meeting", "race_type_of", "router"]
 
 router = APIRouter(tags=["meetings"])
 
@@ -42,19 +42,6 @@ _RACE_TYPES = {"T": "thoroughbred", "H": "harness", "G": "greyhound"}
 def race_type_of(category: str) -> str:
     """NZTAB's racing code letter as the readable race type the dashboard shows."""
     return _RACE_TYPES.get(category, "unknown")
-
-
-class ErrorBody(BaseModel):
-    """Every error: `error` says what is wrong; a validation error adds where, per problem."""
-
-    error: str
-    details: list[dict[str, Any]] | None = None
-
-
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": "a parameter is missing or invalid"},
-    404: {"model": ErrorBody, "description": "no such meeting or race"},
-}
 
 
 class Meeting(BaseModel):
@@ -126,7 +113,7 @@ def _today(request: Request) -> date:
     return racing_day_of(request.app.state.clock.now(), request.app.state.settings.timezone)
 
 
-@router.get("/meetings", response_model=list[Meeting], responses=ERROR_RESPONSES)
+@router.get("/meetings", response_model=list[Meeting])
 async def meetings_of_day(
     request: Request,
     conn: Conn,
@@ -145,7 +132,7 @@ async def meetings_of_day(
     return [_meeting(row) for row in rows]
 
 
-@router.get("/meetings/{meeting_id}", response_model=Meeting, responses=ERROR_RESPONSES)
+@router.get("/meetings/{meeting_id}", response_model=Meeting)
 async def meeting(meeting_id: UUID, conn: Conn) -> Meeting:
     """One meeting, by its NZTAB uuid (every race's `meeting_id` names one)."""
     row = await fetch_one(conn, _ONE_MEETING, {"meeting_id": meeting_id})

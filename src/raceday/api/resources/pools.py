@@ -26,7 +26,6 @@ from pydantic import BaseModel
 
 from raceday.api.db import Conn, fetch_one
 from raceday.api.errors import NotFound
-from raceday.api.resources.entrants import ERRORS
 from raceday.api.types import NzTime
 
 __all__ = ["RacePools", "router"]
@@ -81,7 +80,7 @@ group by r.race_id
 """
 
 
-@router.get("/race-pools", response_model=RacePools, responses=ERRORS)
+@router.get("/race-pools", response_model=RacePools)
 async def race_pools(
     conn: Conn,
     race_id: Annotated[UUID, Query(description="the race's NZTAB uuid")],

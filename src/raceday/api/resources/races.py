@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 
 from raceday.api.db import Conn, fetch_all, fetch_one
 from raceday.api.errors import NotFound
-from raceday.api.resources.meetings import ERROR_RESPONSES, race_type_of
+from raceday.api.resources.meetings import race_type_of
 from raceday.api.types import NzTime
 
 __all__ = ["router"]
@@ -246,7 +246,7 @@ def _link(row: dict[str, Any], prefix: str) -> RaceLink | None:
     )
 
 
-@router.get("/races", response_model=list[RaceOfMeeting], responses=ERROR_RESPONSES)
+@router.get("/races", response_model=list[RaceOfMeeting])
 async def races_of_meeting(
     conn: Conn,
     meeting_id: Annotated[UUID, Query(description="the meeting's NZTAB uuid")],
@@ -270,7 +270,6 @@ async def races_of_meeting(
 @router.get(
     "/races/navigation",
     response_model=Navigation,
-    responses=ERROR_RESPONSES,
 )
 async def navigation(
     request: Request,
@@ -294,7 +293,7 @@ async def navigation(
     )
 
 
-@router.get("/races/upcoming", response_model=Upcoming, responses=ERROR_RESPONSES)
+@router.get("/races/upcoming", response_model=Upcoming)
 async def upcoming(
     request: Request,
     conn: Conn,
@@ -327,7 +326,7 @@ async def next_scheduled(request: Request, conn: Conn) -> NextRace | None:
     return None if row is None else NextRace(**row)
 
 
-@router.get("/races/{race_id}", response_model=Race, responses=ERROR_RESPONSES)
+@router.get("/races/{race_id}", response_model=Race)
 async def race(race_id: UUID, conn: Conn) -> Race:
     """One race, with its meeting's name."""
     row = await fetch_one(conn, _ONE_RACE, {"race_id": race_id})

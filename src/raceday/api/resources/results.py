@@ -32,7 +32,6 @@ from pydantic import BaseModel
 
 from raceday.api.db import Conn, fetch_all, fetch_one
 from raceday.api.errors import NotFound
-from raceday.api.resources.entrants import ERRORS
 from raceday.api.types import Number, NzTime
 
 __all__ = ["RaceResults", "router"]
@@ -140,7 +139,7 @@ def _status(header: dict[str, Any]) -> str:
     return "protest" if status == "interim" and header["protest"] else status
 
 
-@router.get("/race-results", response_model=RaceResults, responses=ERRORS)
+@router.get("/race-results", response_model=RaceResults)
 async def race_results(
     conn: Conn,
     race_id: Annotated[UUID, Query(description="the race's NZTAB uuid")],

@@ -237,12 +237,6 @@ class IntervalCoverage(BaseModel):
     intervals_covered: list[Number]
 
 
-class Problem(BaseModel):
-    """An error body (the client shows `error`)."""
-
-    error: str
-
-
 class TimelinePage(BaseModel):
     race_id: UUID
     pool_type: PoolType
@@ -395,7 +389,6 @@ def page_parameters(
 @router.get(
     "/money-flow-timeline",
     response_model=TimelinePage,
-    responses={404: {"model": Problem, "description": "No race has this race_id"}},
     summary="A race's money-flow timeline, page by page",
 )
 async def money_flow_timeline(
