@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -147,3 +147,70 @@ def poll(
     )
     report = bench_poll(with_database(database.url, "postgres"), settings, options)
     _print(report, json=json)
+
+
+@app.command()
+def api(
+    database_url: DatabaseUrlOption = None,
+    meetings: Annotated[int, typer.Option(min=1, max=200, help="Generated meetings.")] = 70,
+    races_per_meeting: Annotated[int, typer.Option(min=1, max=20, help="Races per meeting.")] = 10,
+    runners: Annotated[int, typer.Option(min=4, max=24, help="Runners per race.")] = 14,
+    polls: Annotated[int, typer.Option(min=1, max=500, help="Polls per race.")] = 100,
+    requests: Annotated[
+        int, typer.Option(min=10, max=100_000, help="Requests per endpoint and concurrency.")
+    ] = 200,
+    seed: Annotated[int, typer.Option(help="Generator and race-picking seed.")] = 1,
+    quick: Annotated[
+        bool,
+        typer.Option("--quick", help="2 meetings of 4 races, 10 polls, 30 requests: a smoke test."),
+    ] = False,
+    json: JsonOption = False,
+) -> None:
+    """The dashboard API on a generated day (70 meetings x 10 races x 14 runners, 100 polls a
+    race, by the COPY backfill): p50/p95 per endpoint at concurrency 1 and 16 from httpx on
+    loopback, the server (the real app under uvicorn) in its own process; the floor is the
+    same SQL through psycopg with no framework, in the same run, and the ratio to it. Target:
+    every endpoint's p95 < 100 ms at concurrency 16. Uses a scratch database it creates and
+    drops; the full-size day takes minutes to load (progress on stderr).
+
+    Example: raceday bench api --json
+    """
+    settings = settings_from(database_url)
+    configure_logging(settings.log_format, "error")
+    database = open_database(settings)
+    from raceday.bench.api import ApiBenchOptions, bench_api
+
+    options = (
+        ApiBenchOptions.quick_run()
+        if quick
+        else ApiBenchOptions(
+            meetings=meetings,
+            races_per_meeting=races_per_meeting,
+            runners=runners,
+            polls=polls,
+            requests=requests,
+            seed=seed,
+        )
+    )
+    report = bench_api(with_database(database.url, "postgres"), settings, options)
+    if json:
+        _print(report, json=True)
+        return
+    endpoints: dict[str, dict[str, Any]] = report.pop("endpoints")
+    render.table(
+        "Dashboard API (ms; floor = the same SQL through psycopg)",
+        ["endpoint", "c1 p50", "c1 p95", "c16 p50", "c16 p95", "floor p95", "ratio p95 c1"],
+        (
+            [
+                name,
+                s["c1"]["p50_ms"],
+                s["c1"]["p95_ms"],
+                s["c16"]["p50_ms"],
+                s["c16"]["p95_ms"],
+                (s["floor_c1"] or {}).get("p95_ms"),
+                s.get("ratio_p95_c1"),
+            ]
+            for name, s in endpoints.items()
+        ),
+    )
+    _print(report, json=False)
