@@ -28,7 +28,11 @@ class QuietServer(uvicorn.Server):
 
 def bind(host: str, port: int) -> socket.socket:
     """A listening-ready socket on (host, port); port 0 gets a free one (getsockname says)."""
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    # IPPROTO_TCP spelled out: asyncio turns Nagle off (TCP_NODELAY) on accepted sockets only
+    # when the listening socket says TCP; with proto 0 every kept-alive response's body waited
+    # ~40 ms for the client's delayed ACK (measured by `raceday bench api`).
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     return sock
