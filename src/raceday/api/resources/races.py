@@ -84,7 +84,7 @@ class Navigation(BaseModel):
     next_scheduled_race: RaceLink | None = Field(serialization_alias="nextScheduledRace")
 
 
-class UpcomingRace(BaseModel):
+class NextRace(BaseModel):
     race_id: UUID
     meeting_id: UUID
     meeting_name: str
@@ -92,6 +92,9 @@ class UpcomingRace(BaseModel):
     race_number: int
     start_time: NzTime
     status: str
+
+
+class UpcomingRace(NextRace):
     race_type: str
 
 
@@ -107,16 +110,6 @@ class Upcoming(BaseModel):
     total: int  # races in the window; `races` holds the first `limit` of them
     timestamp: NzTime
     window: Window
-
-
-class NextRace(BaseModel):
-    race_id: UUID
-    meeting_id: UUID
-    meeting_name: str
-    name: str
-    race_number: int
-    start_time: NzTime
-    status: str
 
 
 _RACE_COLUMNS = """
