@@ -12,11 +12,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
 from uuid import UUID
 
 import httpx
 import psycopg
 import pytest
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from raceday.api.errors import BadRequest
@@ -57,6 +59,18 @@ SETTLE_S = 0.2
 def _sql(url: str, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
         return conn.execute(query, params).fetchall()
+
+
+def _role_sql(template: str, role: str) -> sql.Composed:
+    """A statement naming a role, quoted."""
+    return sql.SQL(template).format(sql.Identifier(role))
+
+
+def _as_user(url: str, user: str) -> str:
+    """The same database as `url`, as `user` (no password: the test servers trust loopback)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{quote(user)}@{host}"))
 
 
 def _row_id(entrant_id: UUID, event_timestamp: datetime) -> str:
@@ -481,7 +495,10 @@ def test_next_created_at_never_skips_the_rest_of_a_poll(
         PATH, params={"race_id": race, "createdAfter": everything["next_created_at"]}
     ).json()
     assert nothing_new["documents"] == [] and nothing_new["next_cursor"] is None
-    assert nothing_new["next_created_at"] is None
+    # An empty refresh says where to refresh from again: where it was asked from.
+    assert datetime.fromisoformat(nothing_new["next_created_at"]) == datetime.fromisoformat(
+        everything["next_created_at"]
+    )
 
 
 def test_a_race_without_money_flow_says_so(samples: httpx.Client, samples_database: str) -> None:
@@ -550,6 +567,69 @@ def test_paging_while_polls_are_stored_repeats_and_skips_nothing(
     assert len(served) == len(set(served)), "a row was served twice"
     assert before <= set(served), "a row that existed before paging was skipped"
     assert set(served) == after, "a row stored while paging was skipped"
+
+
+def test_a_horizon_that_moves_back_between_pages_repeats_and_skips_nothing(
+    database_url: str, generated_files: Path
+) -> None:
+    """The settled horizon is read afresh on every request, and it can move back: a session the
+    API's role may not see opens between two pages (the horizon becomes 10 s ago). The page
+    after a cursor still serves the rest of the poll the cursor is inside (that poll committed),
+    and a page held back says where to resume; the earlier answer (an empty page, no
+    next_created_at) sent the client back to a point before rows it already had (CI, stop 13)."""
+    race_id, polls = _race_files(generated_files)
+    reader = "timeline_reader_" + psycopg.conninfo.conninfo_to_dict(database_url)["dbname"]
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute(_role_sql("CREATE ROLE {} LOGIN", reader))
+        admin.execute(_role_sql("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}", reader))
+    reader_url = _as_user(database_url, reader)
+    try:
+        # Polls stored in the last 10 s, each poll in its own transaction (its own created_at).
+        _ingest(database_url, generated_files / "meetings.json", *polls[:3])
+        stored = _store_rows(database_url, race_id)
+        time.sleep(SETTLE_S)
+        served: list[str] = []
+        with api_client(reader_url) as api:
+            first = api.get(PATH, params={"raceId": race_id, "limit": 2}).json()
+            served += [d["id"] for d in first["documents"]]
+            first_poll = stored[served[0]]["created_at"]
+            assert first["next_cursor"] is not None
+            with psycopg.connect(database_url):  # unseen by the reader: the horizon moves back
+                cursor, created_after = first["next_cursor"], first["next_created_at"]
+                while cursor:
+                    body = api.get(
+                        PATH, params={"raceId": race_id, "limit": 2, "cursorAfter": cursor}
+                    ).json()
+                    served += [d["id"] for d in body["documents"]]
+                    cursor = body["next_cursor"]
+                    created_after = body["next_created_at"] or created_after
+                # The first poll's rows all came; the later polls are held back.
+                assert {stored[i]["created_at"] for i in served} == {first_poll}
+                assert set(served) == {
+                    i for i, r in stored.items() if r["created_at"] == first_poll
+                }
+                assert datetime.fromisoformat(created_after) == first_poll
+            time.sleep(SETTLE_S)
+            while True:
+                body = api.get(
+                    PATH,
+                    params={
+                        "raceId": race_id,
+                        "limit": 2,
+                        **({"cursorAfter": cursor} if cursor else {"createdAfter": created_after}),
+                    },
+                ).json()
+                served += [d["id"] for d in body["documents"]]
+                cursor = body["next_cursor"]
+                created_after = body["next_created_at"] or created_after
+                if not cursor and not body["documents"]:
+                    break
+        assert len(served) == len(set(served)), "a row was served twice"
+        assert set(served) == set(stored), "a row was skipped"
+    finally:
+        with psycopg.connect(database_url, autocommit=True) as admin:
+            admin.execute(_role_sql("DROP OWNED BY {}", reader))
+            admin.execute(_role_sql("DROP ROLE {}", reader))
 
 
 def test_a_transaction_that_started_earlier_cannot_commit_behind_the_cursor(

@@ -52,8 +52,15 @@ they are; a session idle in a transaction without writing counts for at most 10 
 open must not freeze the timeline); and a small margin (100 ms) covers a transaction that has
 taken its start time but not yet published it. Sessions the API's role may not see (other roles,
 without pg_read_all_stats) make the horizon 10 s ago: run the API with the writer's role or grant
-it pg_read_all_stats, or a writer transaction longer than that could commit behind a cursor.
-Rows held back this way come on the next request. The increments are computed when read, so a
+it pg_read_all_stats, or a writer transaction longer than that could commit behind a cursor. A
+session still starting up (state null, but visible) has no transaction and does not count.
+Rows held back this way come on the next request.
+
+The horizon is read afresh by every request, so it can move back between two pages (a hidden
+session opens). Paging must not: the rows that share the cursor's created_at are served whatever
+the horizon (they are the cursor's own poll, which committed: its rows were visible together),
+and an empty page after a cursor or a `created_after` answers next_created_at = where it
+resumed from, never null, so that a client's next refresh neither repeats nor skips rows. The increments are computed when read, so a
 late poll changes those of the entrant's later rows; rows already served are not sent again.
 
 next_created_at: the largest created_at served, for the client's next refresh. When the next
@@ -129,13 +136,15 @@ SELECT r.race_date_nz,
                                                        'idle in transaction (aborted)')),
                                  statement_timestamp() - interval '10 seconds')
                    END,
-                   CASE WHEN bool_or(a.state IS NULL)
+                   CASE WHEN bool_or(a.query = '<insufficient privilege>')
                         THEN statement_timestamp() - interval '10 seconds'
                    END)
           FROM pg_stat_activity a
          WHERE a.datname = current_database()
            AND a.pid <> pg_backend_pid()
-           AND a.backend_type = 'client backend') AS settled_before
+           -- A session hidden from this role shows no backend_type either.
+           AND (a.backend_type = 'client backend'
+                OR a.query = '<insufficient privilege>')) AS settled_before
   FROM races r
  WHERE r.race_id = %(race_id)s
 """
@@ -181,7 +190,8 @@ SELECT b.entrant_id, b.race_id, b.event_timestamp, b.created_at,
            AS incremental_place_amount,
        b.fixed_win_odds, b.fixed_place_odds, b.pool_win_odds, b.pool_place_odds
   FROM based b
- WHERE b.created_at < %(settled_before)s
+ WHERE (b.created_at < %(settled_before)s
+        OR b.created_at = %(after_created_at)s::timestamptz)
    AND (%(created_after)s::timestamptz IS NULL OR b.created_at > %(created_after)s::timestamptz)
    AND (%(after_created_at)s::timestamptz IS NULL
         OR (b.created_at, b.entrant_id, b.event_timestamp)
@@ -415,7 +425,12 @@ async def money_flow_timeline(
     )
     rows = await _all(conn, TIMELINE_SQL, params)
     return _page(
-        race_id, pool_type, rows, limit, incremental=after is not None or since is not None
+        race_id,
+        pool_type,
+        rows,
+        limit,
+        resumed_from=after[0] if after else since,
+        incremental=after is not None or since is not None,
     )
 
 
@@ -425,12 +440,13 @@ def _page(
     rows: list[dict[str, Any]],
     limit: int,
     *,
+    resumed_from: datetime | None,
     incremental: bool,
 ) -> TimelinePage:
     served, more = rows[:limit], rows[limit:]
     documents = [_document(row, pool_type) for row in served]
     next_cursor = None
-    next_created_at = served[-1]["created_at"] if served else None
+    next_created_at = served[-1]["created_at"] if served else resumed_from
     if served and more:
         last = served[-1]
         next_cursor = encode_cursor(last["created_at"], last["entrant_id"], last["event_timestamp"])
