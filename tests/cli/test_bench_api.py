@@ -13,7 +13,13 @@ import psycopg
 import pytest
 import structlog
 
-from raceday.bench.api import BENCH_DAY, TARGET_P95_MS, ApiBenchOptions
+from raceday.bench.api import (
+    BENCH_DAY,
+    CALL_TARGET_P95_MS,
+    ENTRANTS_TARGET_RPS,
+    REFRESH_TARGET_P95_MS,
+    ApiBenchOptions,
+)
 from raceday.cli import main
 
 ENDPOINTS = {
@@ -89,13 +95,42 @@ def test_a_quick_run_times_every_endpoint_against_its_sql(
         )
         assert _positive(section["ratio_p50_c16"])
     assert report["server_errors"] == 0
-    assert report["target_p95_ms"] == TARGET_P95_MS
-    assert report["target_met"] is all(
-        s["c16"]["p95_ms"] < TARGET_P95_MS for s in endpoints.values()
+
+    # The race page: the client's calls per refresh (6, and the timeline's pages), all answered.
+    for kind, section in report["race_page"].items():
+        for level in ("c1", "c16"):
+            _timed(section[level])
+            assert section[level]["refreshes"] == QUICK.pages
+            pages = section[level]["timeline_pages_max"]
+            assert 1 <= pages <= 10
+            assert 7 <= section[level]["requests_per_refresh"] <= 6 + pages
+            statuses = {int(code) for code in section[level]["statuses"]}
+            assert statuses <= {200, 404}, (kind, level, statuses)
+        _timed(section["floor_c1"])
+    # A refresh resumes from the last poll: one page; the first load pages from the start.
+    assert report["race_page"]["refresh"]["c1"]["requests_per_refresh"] == 7
+    assert report["race_page"]["first_load"]["c1"]["timeline_pages_max"] >= 1
+
+    throughput = report["entrants_throughput"]
+    assert throughput["requests"] == QUICK.throughput_requests
+    assert throughput["statuses"] == {"200": QUICK.throughput_requests}
+    assert throughput["per_second"] == pytest.approx(
+        throughput["requests"] / throughput["wall_s"], rel=0.01
     )
-    worst = report["worst"]
-    assert worst["c16_p95_ms"] == max(s["c16"]["p95_ms"] for s in endpoints.values())
-    assert endpoints[worst["endpoint"]]["c16"]["p95_ms"] == worst["c16_p95_ms"]
+    assert _positive(throughput["floor_c1_per_second"]) and _positive(throughput["ratio_to_floor"])
+
+    targets = report["targets"]
+    call = targets["call_p95_c1_ms"]
+    assert call["target"] == CALL_TARGET_P95_MS
+    assert call["observed"] == max(s["c1"]["p95_ms"] for s in endpoints.values())
+    assert endpoints[call["worst_endpoint"]]["c1"]["p95_ms"] == call["observed"]
+    assert call["met"] is (call["observed"] < CALL_TARGET_P95_MS)
+    refresh = targets["race_page_refresh_p95_c1_ms"]
+    assert refresh["target"] == REFRESH_TARGET_P95_MS
+    assert refresh["observed"] == report["race_page"]["refresh"]["c1"]["p95_ms"]
+    assert targets["entrants_per_second"]["target"] == ENTRANTS_TARGET_RPS
+    assert targets["entrants_per_second"]["observed"] == throughput["per_second"]
+    assert report["targets_met"] is all(t["met"] for t in targets.values())
     assert report["load_average"]["cores"] >= 1
 
     with psycopg.connect(server_url, autocommit=True) as conn:
