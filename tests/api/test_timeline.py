@@ -20,9 +20,15 @@ import psycopg
 import pytest
 from psycopg import sql
 from psycopg.rows import dict_row
+from pydantic import TypeAdapter
 
 from raceday.api.errors import BadRequest
-from raceday.api.resources.timeline import decode_cursor, encode_cursor, parse_instant
+from raceday.api.resources.timeline import (
+    TimelinePage,
+    decode_cursor,
+    encode_cursor,
+    parse_instant,
+)
 from raceday.cli import main
 from tests.fixtures.api import api_client
 
@@ -232,6 +238,32 @@ def test_every_number_is_a_json_number_and_times_carry_the_nz_offset(
                 offset = datetime.fromisoformat(document[name]).utcoffset()
                 assert offset in (timedelta(hours=12), timedelta(hours=13)), document[name]
             assert 0 <= document["hold_percentage"] <= 100
+
+
+def test_every_page_is_exactly_the_documented_response_model(
+    generated_api: httpx.Client, samples: httpx.Client, race: str
+) -> None:
+    """The endpoint writes its JSON itself (for speed); TimelinePage, the model the OpenAPI
+    document shows, must read every body back without loss: same keys, same values, same types."""
+    model = TypeAdapter(TimelinePage)
+    for api, race_id in ((generated_api, race), (samples, SAMPLE_RACE)):
+        for pool_type in ("win", "place", "odds"):
+            first = api.get(PATH, params={"raceId": race_id, "poolType": pool_type, "limit": 7})
+            body = first.json()
+            assert body["documents"] and body["next_cursor"]
+            pages = [body]
+            pages.append(
+                api.get(
+                    PATH,
+                    params={
+                        "raceId": race_id,
+                        "poolType": pool_type,
+                        "createdAfter": body["next_created_at"],
+                    },
+                ).json()
+            )
+            for page in pages:
+                assert json.loads(model.dump_json(model.validate_python(page))) == page
 
 
 def _expected_increments(rows: list[dict[str, Any]], amount: str) -> dict[str, int | None]:
