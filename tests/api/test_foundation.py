@@ -66,3 +66,26 @@ def test_metrics_count_requests_by_route_template(samples_api: httpx.Client) -> 
         'raceday_api_request_seconds_bucket{le="0.002",method="GET",route="/api/health/live"}'
         in text
     )
+
+
+def test_a_base_url_ending_in_api_reaches_every_call_too(samples_api: httpx.Client) -> None:
+    """Contract §1.2: with `.env.example`'s base (host + "/api") the client asks /api/api/...
+    for every call but /health and the meetings paths; each answers as under /api, unlisted."""
+    race = "0f57e087-00d9-4c61-9549-835abe2ae2ed"
+    for path, params in (
+        (f"/races/{race}", {}),
+        ("/entrants", {"raceId": race}),
+        ("/races/navigation", {"raceId": race}),
+        ("/race-results", {"raceId": race}),
+        ("/race-pools", {"raceId": race}),
+        ("/money-flow-timeline", {"raceId": race, "poolType": "win"}),
+        ("/user-alert-configs", {"userId": "Default User"}),
+    ):
+        doubled = samples_api.get(f"/api/api{path}", params=params)
+        assert doubled.status_code == 200, (path, doubled.text[:200])
+        single = samples_api.get(f"/api{path}", params=params)
+        assert doubled.json() == single.json(), path
+    upcoming = samples_api.get("/api/api/races/upcoming", params={"windowMinutes": "120"})
+    assert upcoming.status_code == 200 and upcoming.json()["window"]["window_minutes"] == 120
+    spec = samples_api.get("/openapi.json").json()
+    assert not [p for p in spec["paths"] if p.startswith("/api/api")]
