@@ -58,3 +58,35 @@ def test_serve_refuses_a_database_without_the_schema(
     _, err = process.communicate(timeout=60)
     assert process.returncode == 1
     assert b"no raceday schema" in err and b"raceday db upgrade" in err
+
+
+def _health_until_ready(base: str, process: subprocess.Popen[bytes]) -> httpx.Response:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            health = httpx.get(f"{base}/health", timeout=5)
+            if health.status_code == 200:
+                return health
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline and process.poll() is None, "never ready"
+        time.sleep(0.2)
+
+
+def test_serve_keeps_the_partition_runway_so_health_becomes_ready(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A database at head with no partitions at all: serve's own maintenance creates the
+    runway, and /health turns healthy (the dashboard client needs that to load race pages)."""
+    process = _start(database_url, tmp_path)
+    try:
+        assert process.stderr is not None
+        match = _URL.search(process.stderr.readline())
+        assert match
+        health = _health_until_ready(f"http://127.0.0.1:{int(match.group(1))}", process)
+        body = health.json()
+        assert body["status"] == "healthy" and body["checks"]["runway_days"] >= 2
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=15)
+    assert process.returncode == 0, err.decode(errors="replace")[-2000:]
