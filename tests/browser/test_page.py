@@ -8,6 +8,7 @@ another origin and log no console error. Also: how the page's files are served.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -54,6 +55,17 @@ def browser(chromium_path: str) -> Iterator[Browser]:
             yield chromium
         finally:
             chromium.close()
+
+
+# Under build/ (ignored by git); RACEDAY_TEST_ARTIFACTS moves it.
+SCREENSHOT = (
+    Path(
+        os.environ.get(
+            "RACEDAY_TEST_ARTIFACTS", Path(__file__).parents[2] / "build" / "test-artifacts"
+        )
+    )
+    / "page-race.png"
+)
 
 
 @dataclass
@@ -322,6 +334,10 @@ def test_the_charts_draw_the_apis_timeline(
         assert chart["ms"] == sorted(chart["ms"]) and len(set(chart["ms"])) >= 3
         pixels = visit.page.evaluate(LINE_PIXELS, key)
         assert pixels["painted"] > 0 and pixels["line"] > 20, (key, pixels)
+    # For a person to look at (the closing note points at it): the race as drawn.
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    visit.page.screenshot(path=str(SCREENSHOT), full_page=True)
+    assert SCREENSHOT.stat().st_size > 10_000
 
 
 def test_the_page_stays_on_its_origin_and_logs_no_error(
