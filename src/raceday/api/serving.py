@@ -27,7 +27,7 @@ class QuietServer(uvicorn.Server):
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A listening-ready socket on (host, port); port 0 gets a free one (getsockname says)."""
+    """A listening socket on (host, port); port 0 gets a free one (getsockname says)."""
     # IPPROTO_TCP spelled out: asyncio turns Nagle off (TCP_NODELAY) on accepted sockets only
     # when the listening socket says TCP; with proto 0 every kept-alive response's body waited
     # ~40 ms for the client's delayed ACK (measured by `raceday bench api`).
@@ -35,6 +35,9 @@ def bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    # Listening from here on: a client told the URL may connect before uvicorn starts serving
+    # (its connection waits in the backlog instead of being refused: bench api once was).
+    sock.listen(2048)
     return sock
 
 

@@ -129,12 +129,19 @@ class ProcessStore:
 
     def _build(self) -> ProcessPoolExecutor:
         # spawn, not fork: the service has threads (and a running event loop) to not copy.
-        return ProcessPoolExecutor(
+        executor = ProcessPoolExecutor(
             self._workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
             initargs=self._args,
         )
+        # Start every worker now, not when the load first needs it: until its initializer has
+        # run, a worker is still in the terminal's process group with Python's SIGINT handler,
+        # and a Ctrl-C then killed one that was importing, traceback and all (seen once in the
+        # resilience tests). A submit finding no idle worker spawns one; none is idle yet.
+        for _ in range(self._workers):
+            executor.submit(os.getpid)
+        return executor
 
     async def store(self, url: str, body: bytes) -> Stored:
         loop = asyncio.get_running_loop()
