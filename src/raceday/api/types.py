@@ -9,14 +9,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import PlainSerializer, WithJsonSchema
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
-__all__ = ["NZ", "Number", "NzTime", "cents", "nz_time"]
+__all__ = ["NZ", "IsoDate", "Number", "NzTime", "cents", "nz_time"]
 
 NZ = ZoneInfo("Pacific/Auckland")
 
@@ -41,3 +42,20 @@ NzTime = Annotated[
 # pydantic reads the store's Decimals as floats itself, in Rust: a Python validator here cost
 # ~10 calls per timeline document (2,000 a page).
 Number = float
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    # pydantic reads a number as a Unix time: ?date=0 would be 1970-01-01, not a 400.
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("expected a date as YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_iso_date),
+    WithJsonSchema({"type": "string", "format": "date"}),
+]

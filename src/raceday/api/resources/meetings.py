@@ -29,7 +29,7 @@ from pydantic import BaseModel
 
 from raceday.api.db import Conn, fetch_all, fetch_one
 from raceday.api.errors import NotFound
-from raceday.api.types import NzTime
+from raceday.api.types import IsoDate, NzTime
 from raceday.racing_day import racing_day_of
 
 __all__ = ["Meeting", "race_type_of", "router"]
@@ -118,7 +118,7 @@ async def meetings_of_day(
     request: Request,
     conn: Conn,
     date: Annotated[
-        date | None,
+        IsoDate | None,
         Query(
             description="NZ racing day, YYYY-MM-DD; today's (by the service clock) when absent",
             examples=["2025-07-17"],
