@@ -49,7 +49,7 @@ from raceday.pipeline.meetings_plan import MeetingsRules, days_to_import, next_i
 from raceday.pipeline.queue import DuePoll, PollQueue
 from raceday.pipeline.store import BodyStore, Stored, ThreadStore
 
-__all__ = ["PollReport", "Poller", "settled_races"]
+__all__ = ["MissedDeadline", "PollReport", "Poller", "settled_races"]
 
 _log = get_logger("raceday.poller")
 
@@ -74,6 +74,18 @@ def settled_races(source: ConnectionSource, days: Iterable[date]) -> set[str]:
         return {row[0] for row in conn.execute(_SETTLED_SQL, [list(days)])}
 
 
+@dataclass(frozen=True)
+class MissedDeadline:
+    """One strict poll that started late: which race, when it was due, how late."""
+
+    race_id: str
+    due_at: datetime
+    late_s: float
+
+
+_MISSED_KEPT = 1000  # the latest missed deadlines a report keeps (the count goes on)
+
+
 @dataclass
 class PollReport:
     """What the poller has done so far, for the live status line and the tests."""
@@ -87,6 +99,7 @@ class PollReport:
     imports: int = 0
     last_success: datetime | None = None
     stopped: dict[str, str] = field(default_factory=dict)  # race id -> final | abandoned | capped
+    missed: list[MissedDeadline] = field(default_factory=list)  # the latest _MISSED_KEPT
 
 
 class Poller:
@@ -222,6 +235,8 @@ class Poller:
             POLL_MISSED_DEADLINES.labels("true" if due.strict else "false").inc()
             if due.strict:
                 self.report.missed_deadlines += 1
+                self.report.missed.append(MissedDeadline(due.race_id, due.due_at, lateness))
+                del self.report.missed[:-_MISSED_KEPT]
             else:
                 self.report.late_polls += 1
             # A warning where it matters (the last minutes); elsewhere a few seconds of
